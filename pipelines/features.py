@@ -1,0 +1,82 @@
+"""TP_FEATURES: every per-frame speech track the later stages read, on the shared clock."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .alignment import align
+from .audio import Audio
+from .audio_analysis import analyse
+from .clock import check_fps, frame_count
+from .mouth_tracks import mouth_tracks
+from .timeline import Timeline
+from .visemes import VISEME_INDEX, VISEMES
+
+ACOUSTIC_JAW_GAIN = 0.8
+
+
+@dataclass
+class Features:
+    """Per-frame arrays of length ``n_frames``; ``visemes`` is ``[n_frames, 15]``.
+
+    ``mouth_source`` says which path produced the mouth: ``tts`` (synthesizer timing),
+    ``forced-alignment``, ``recognition+alignment`` or ``acoustic`` (loudness only).
+    """
+
+    fps: float
+    n_frames: int
+    duration_s: float
+    loudness: np.ndarray
+    pitch: np.ndarray
+    voice_activity: np.ndarray
+    visemes: np.ndarray
+    jaw_open: np.ndarray
+    lip_spread: np.ndarray
+    lip_round: np.ndarray
+    lip_press: np.ndarray
+    mouth_source: str
+    timeline: Timeline | None = None
+    notes: list[str] = field(default_factory=list)
+
+    viseme_names = VISEMES
+
+    def tracks(self) -> dict[str, list[float]]:
+        """The 1-D tracks as plain lists (for JSON reports)."""
+        names = ("loudness", "pitch", "voice_activity", "jaw_open", "lip_spread", "lip_round", "lip_press")
+        return {k: np.round(getattr(self, k), 4).tolist() for k in names}
+
+
+def _acoustic_mouth(acoustic: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Fallback when no words can be aligned: the jaw follows the smoothed loudness of voiced speech."""
+    env = acoustic["loudness"] * acoustic["voice_activity"]
+    env = np.convolve(np.pad(env, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
+    jaw = np.clip(env * ACOUSTIC_JAW_GAIN, 0.0, 1.0).astype(np.float32)
+    weights = np.zeros((len(jaw), len(VISEMES)), np.float32)
+    weights[:, VISEME_INDEX["aa"]] = jaw
+    weights[:, VISEME_INDEX["sil"]] = 1.0 - jaw
+    zeros = np.zeros_like(jaw)
+    return {"visemes": weights, "jaw_open": jaw, "lip_spread": zeros, "lip_round": zeros.copy(),
+            "lip_press": zeros.copy()}
+
+
+def compute_features(audio: Audio, fps: float = 25.0, timeline: Timeline | None = None,
+                     transcript: str | None = None) -> Features:
+    """Speech → per-frame tracks. Without a timeline the recording is aligned (pocketsphinx)."""
+    fps = float(check_fps(fps))
+    n = frame_count(len(audio.samples), audio.sample_rate, fps)
+    acoustic = analyse(audio, fps)
+    notes: list[str] = []
+    if timeline is None:
+        timeline = align(audio, transcript)
+        if timeline is None:
+            notes.append("no words could be aligned; mouth follows loudness only")
+    if timeline is not None and abs(timeline.duration_s - audio.duration_s) > 0.5:
+        notes.append(f"timeline lasts {timeline.duration_s:.2f} s but the audio {audio.duration_s:.2f} s; "
+                     "were they made from the same speech?")
+    mouth = mouth_tracks(timeline, n, fps) if timeline is not None else _acoustic_mouth(acoustic)
+    source = timeline.source if timeline is not None else "acoustic"
+    if timeline is not None:
+        notes.extend(timeline.notes)
+    return Features(fps=fps, n_frames=n, duration_s=audio.duration_s, mouth_source=source,
+                    timeline=timeline, notes=notes, **acoustic, **mouth)

@@ -1,0 +1,114 @@
+"""LipSync: per-frame tracks → full-resolution frames, by a landmark-driven thin-plate warp.
+
+Only the crop around the head is computed; it is feathered back into the photo so every pixel
+where the region weight is zero is the photo's own pixel, bit for bit, in every frame.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import thin_plate
+from .eyelids import paint_eyelid
+from .face_rig import CHANNELS, FaceRig
+from .features import Features
+from .motion import Motion
+from .mouth_interior import MouthInterior
+from .portrait import Portrait
+
+GRID_CELLS_PER_FACE = 40  # warp-field lattice resolution: cells across the face width
+MAX_GRID = 160
+DEFAULT_BATCH = 16
+
+Progress = Callable[[int, int], None]
+
+
+def frame_tracks(features: Features, motion: Motion | None) -> dict[str, np.ndarray]:
+    """Every channel the rig reads, ``[n_frames]`` each: mouth from features plus motion channels."""
+    n = features.n_frames
+    tracks = {name: np.zeros(n, np.float32) for name in CHANNELS}
+    for name in ("jaw_open", "lip_spread", "lip_round", "lip_press"):
+        tracks[name] += getattr(features, name)
+    if motion is not None:
+        if motion.n_frames != n:
+            raise ValueError(f"motion has {motion.n_frames} frames but the speech features {n}; "
+                             "make both from the same FEATURES (same audio and fps).")
+        for name, values in motion.channels.items():
+            if name in tracks:
+                tracks[name] = tracks[name] + values.astype(np.float32)
+    for name in ("jaw_open", "lip_spread", "lip_round", "lip_press", "blink_l", "blink_r"):
+        tracks[name] = np.clip(tracks[name], 0.0, 1.0)
+    return tracks
+
+
+class Renderer:
+    """Renders frames of one portrait; construct once, call ``render`` per batch of tracks."""
+
+    def __init__(self, portrait: Portrait, device: torch.device | str = "cpu"):
+        self.device = torch.device(device)
+        self.portrait = portrait
+        self.rig = FaceRig(portrait, self.device)
+        self.interior = MouthInterior(portrait, self.device)
+        x0, y0, x1, y1 = portrait.crop
+        self.crop = (x0, y0, x1, y1)
+        h, w = y1 - y0, x1 - x0
+        self.photo = torch.from_numpy(portrait.image).to(self.device)  # uint8 [H, W, 3]
+        crop_u8 = self.photo[y0:y1, x0:x1]
+        self.crop_u8 = crop_u8
+        self.crop_f = crop_u8.permute(2, 0, 1)[None].float() / 255.0
+        mask = torch.from_numpy(portrait.crop_mask()).to(self.device)
+        self.mask = mask[None, None]
+        self.inside = (mask > 0)[None, :, :, None]
+        self.scale = float(max(h, w) - 1)
+        cells = max(8, min(MAX_GRID, int(GRID_CELLS_PER_FACE * max(h, w) / portrait.face_width)))
+        self.grid_hw = (max(8, round(cells * h / max(h, w))), max(8, round(cells * w / max(h, w))))
+        self.extent = ((w - 1) / self.scale, (h - 1) / self.scale)
+        self.source_norm = torch.as_tensor(self.rig.source / self.scale, device=self.device)
+
+    @torch.no_grad()
+    def render(self, tracks: dict[str, np.ndarray]) -> torch.Tensor:
+        """A batch of full frames ``[B, H, W, 3]`` uint8 for tracks of length B."""
+        t = {k: torch.as_tensor(v, dtype=torch.float32, device=self.device) for k, v in tracks.items()}
+        b = len(t["jaw_open"])
+        h, w = self.crop_u8.shape[:2]
+        targets = self.rig.targets(t)
+        centers = targets / self.scale
+        coeffs = thin_plate.fit(centers, self.source_norm[None].expand(b, -1, -1))
+        field = thin_plate.dense_field(coeffs, centers, self.grid_hw, (h, w), self.extent)
+        grid = torch.stack([field[..., 0] * self.scale / max(w - 1, 1),
+                            field[..., 1] * self.scale / max(h - 1, 1)], dim=-1) * 2 - 1
+        warped = F.grid_sample(self.crop_f.expand(b, -1, -1, -1), grid, mode="bilinear",
+                               padding_mode="border", align_corners=True)
+        rest = self.rig.targets(t, rest_mouth=True)
+        warped = self.interior.paint(
+            warped, targets[:, self.rig.inner_upper], targets[:, self.rig.inner_lower],
+            rest[:, self.rig.inner_upper], self.rig.mouth_width, t["jaw_open"] * (1 - t["lip_press"]))
+        for channel, upper, lower, opening in self.rig.eyes:
+            warped = paint_eyelid(warped, targets[:, upper], targets[:, lower], t[channel], opening)
+        blended = self.crop_f + self.mask * (warped - self.crop_f)
+        crop_out = (blended.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1)
+        crop_out = torch.where(self.inside, crop_out, self.crop_u8[None])
+        x0, y0, x1, y1 = self.crop
+        frames = self.photo[None].expand(b, -1, -1, -1).clone()
+        frames[:, y0:y1, x0:x1] = crop_out
+        return frames
+
+
+def render_frames(portrait: Portrait, features: Features, motion: Motion | None = None,
+                  device: torch.device | str = "cpu", batch_size: int = DEFAULT_BATCH,
+                  progress: Progress | None = None) -> Iterator[torch.Tensor]:
+    """Yield batches of uint8 frames ``[B, H, W, 3]`` covering all ``features.n_frames``.
+
+    ``progress(done, total)`` is called after each batch; it may raise to stop rendering.
+    """
+    renderer = Renderer(portrait, device)
+    tracks = frame_tracks(features, motion)
+    n = features.n_frames
+    for start in range(0, n, batch_size):
+        stop = min(n, start + batch_size)
+        yield renderer.render({k: v[start:stop] for k, v in tracks.items()})
+        if progress is not None:
+            progress(stop, n)

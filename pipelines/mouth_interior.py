@@ -1,0 +1,64 @@
+"""Synthesised inside of the mouth: dark cavity, upper teeth fixed to the skull, lower teeth with the jaw.
+
+Painted column by column between the target inner-lip curves. A closed mouth gets a thin dark
+seam so that lips closed over the photo's own teeth never show a white line.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from . import face_regions as fr
+from .curves import Columns, bounds
+from .portrait import Portrait
+
+UPPER_TEETH = 0.12  # visible height of upper incisors, in mouth widths
+LOWER_TEETH = 0.08
+DEFAULT_TEETH = (0.86, 0.84, 0.78)
+CAVITY_DARKEN = 0.22
+SEAM_DARKEN = 0.55
+SEAM_HALF_WIDTH = 0.7  # px
+
+
+class MouthInterior:
+    """Colours sampled from the photo once; ``paint`` composites the interior into warped crops."""
+
+    def __init__(self, portrait: Portrait, device: torch.device):
+        img = portrait.image.astype(np.float32) / 255.0
+        lm = portrait.landmarks
+        h, w = img.shape[:2]
+        lip_pts = lm[list(fr.OUTER_LOWER[2:-2]), :2].astype(int)
+        lip = img[np.clip(lip_pts[:, 1] - 2, 0, h - 1), np.clip(lip_pts[:, 0], 0, w - 1)].mean(0)
+        cx, cy = np.clip(lm[205, :2].astype(int), 0, [w - 1, h - 1])
+        brightness = float(np.clip(img[cy, cx].mean() / 0.6, 0.55, 1.0))
+        self.teeth = torch.tensor(DEFAULT_TEETH, device=device, dtype=torch.float32) * brightness
+        self.cavity = torch.tensor(lip * CAVITY_DARKEN, device=device, dtype=torch.float32)
+        self.seam = torch.tensor(lip * SEAM_DARKEN, device=device, dtype=torch.float32)
+
+    def paint(self, crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor,
+              teeth_line: torch.Tensor, mouth_width: float, opening: torch.Tensor) -> torch.Tensor:
+        """Paint into ``crops`` ``[B, 3, H, W]`` between inner-lip curves ``upper``/``lower`` ``[B, N, 2]``.
+
+        ``teeth_line`` is the upper inner lip at rest (skull-fixed); ``opening`` ``[B]`` scales how
+        much of the lower teeth shows.
+        """
+        box = bounds(torch.cat([upper, lower], 1), crops.shape[2], crops.shape[3])
+        if box is None:
+            return crops
+        col = Columns(box, upper, lower)
+        ys = col.ys
+        profile = torch.sqrt((1 - (2 * col.u - 1) ** 2).clamp_min(0))  # 0 at the corners, 1 mid-mouth
+        alpha = col.between(col.top, col.bottom)
+        mid = (col.top + col.bottom) / 2
+        seam = col.between(mid - SEAM_HALF_WIDTH, mid + SEAM_HALF_WIDTH)
+        rest = col.sample(teeth_line)
+        opening = opening[:, None, None].clamp(0, 1)
+        upper_teeth = (rest + UPPER_TEETH * mouth_width * profile - ys + 0.5).clamp(0, 1)
+        lower_edge = col.bottom - LOWER_TEETH * mouth_width * profile * opening
+        lower_teeth = (ys - lower_edge + 0.5).clamp(0, 1) * (opening > 0.05)
+        teeth = torch.maximum(upper_teeth, lower_teeth) * (0.35 + 0.65 * profile)
+        cavity = self.cavity[None, :, None, None] * (1.0 - 0.4 * profile[:, None])
+        shade = 0.55 + 0.45 * profile[:, None]
+        colour = cavity + teeth[:, None] * (self.teeth[None, :, None, None] * shade - cavity)
+        colour = colour + (seam * (1 - alpha))[:, None] * (self.seam[None, :, None, None] - colour)
+        return col.composite(crops, colour, torch.maximum(alpha, seam))

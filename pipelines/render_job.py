@@ -1,0 +1,115 @@
+"""The whole pipeline in one call, as the command line runs it: photo + text/audio → mp4 + report."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .audio import Audio, load_audio_file, resample
+from .blinks import inject_blinks
+from .clock import check_fps
+from .errors import InputError
+from .features import compute_features
+from .lipsync import Progress, render_frames
+from .motion import generate_motion
+from .portrait import analyze_portrait, load_image_file
+from .speech import synthesize_speech
+from .video import AAC_RATES, VideoWriter
+
+VIDEO_AUDIO_RATE = 48000
+
+
+@dataclass
+class StageTimer:
+    """Wall-clock seconds per named stage."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, started: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: str | None = None,
+                         audio: str | Path | None = None, transcript: str | None = None,
+                         fps: float = 25.0, seed: int = 0, device: str = "cpu",
+                         report: str | Path | None = None, style: str = "calm",
+                         progress: Progress | None = None) -> dict:
+    """Render a talking video; returns (and optionally writes) a report with the timeline,
+    the per-frame tracks and per-stage timings."""
+    if (text is None) == (audio is None):
+        raise InputError("give exactly one of text or audio.")
+    check_fps(fps)
+    out = Path(out)
+    if out.suffix.lower() != ".mp4":
+        raise InputError(f"output {out} must end in .mp4.")
+    timer = StageTimer()
+    t0 = time.perf_counter()
+    name = str(image) if isinstance(image, (str, Path)) else "image"
+    pixels = load_image_file(image) if isinstance(image, (str, Path)) else image
+    portrait = analyze_portrait(pixels, name=name)
+    timer.add("landmarks", t0)
+
+    t0 = time.perf_counter()
+    if text is not None:
+        speech = synthesize_speech(text, seed=seed)
+        voice, timeline = Audio(speech.samples, speech.sample_rate), speech.timeline
+        timer.add("tts", t0)
+    else:
+        voice, timeline = load_audio_file(audio), None
+        timer.add("audio_load", t0)
+
+    t0 = time.perf_counter()
+    features = compute_features(voice, fps, timeline, transcript)
+    timer.add("features" if timeline is not None else "alignment+features", t0)
+
+    t0 = time.perf_counter()
+    motion = generate_motion(features, style=style, seed=seed)
+    motion = inject_blinks(motion, features, seed=seed)
+    timer.add("motion+blinks", t0)
+
+    rate = voice.sample_rate if voice.sample_rate in AAC_RATES else VIDEO_AUDIO_RATE
+    track = resample(voice.samples, voice.sample_rate, rate)
+    h, w = portrait.image.shape[:2]
+    with VideoWriter(out, fps, w, h, track, rate) as writer:
+        t_render = time.perf_counter()
+        for batch in render_frames(portrait, features, motion, device, progress=progress):
+            timer.add("render", t_render)
+            t_enc = time.perf_counter()
+            writer.write(batch.cpu().numpy())
+            timer.add("encode", t_enc)
+            t_render = time.perf_counter()
+    total = sum(timer.seconds.values())
+    n = features.n_frames
+    result = {
+        "output": str(out),
+        "device": str(torch.device(device)),
+        "fps": float(fps),
+        "n_frames": n,
+        "duration_s": voice.duration_s,
+        "image_size": [w, h],
+        "crop": list(portrait.crop),
+        "mouth_source": features.mouth_source,
+        "notes": features.notes + portrait.notes,
+        "timings_s": {k: round(v, 4) for k, v in timer.seconds.items()},
+        "ms_per_frame": {k: round(1000 * v / n, 3) for k, v in timer.seconds.items()},
+        "total_s": round(total, 3),
+        "real_time_factor": round(total / voice.duration_s, 4),
+        "timeline": features.timeline.to_dict() if features.timeline else None,
+        "features": features.tracks(),
+        "motion": motion.tracks(),
+    }
+    if report is not None:
+        _write_json_atomic(Path(report), result)
+    return result
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(data, ensure_ascii=False))
+    os.replace(tmp, path)
