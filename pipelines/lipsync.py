@@ -55,7 +55,7 @@ class Renderer:
         x0, y0, x1, y1 = portrait.crop
         self.crop = (x0, y0, x1, y1)
         h, w = y1 - y0, x1 - x0
-        self.photo = torch.from_numpy(portrait.image).to(self.device)  # uint8 [H, W, 3]
+        self.photo = torch.from_numpy(np.ascontiguousarray(portrait.image).copy()).to(self.device)  # uint8 [H, W, 3]
         crop_u8 = self.photo[y0:y1, x0:x1]
         self.crop_u8 = crop_u8
         self.crop_f = crop_u8.permute(2, 0, 1)[None].float() / 255.0

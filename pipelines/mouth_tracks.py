@@ -32,6 +32,7 @@ _STRENGTH[VISEME_INDEX["CH"], 2] = 2.0
 
 CHUNK_FRAMES = 250
 REACH_S = 1.0  # phones further than this from a frame have no influence on it (e^-14)
+REST_EPS = 0.005  # smaller control values are exactly 0, so silence renders the identical rest pose
 
 
 def mouth_tracks(timeline: Timeline, n_frames: int, fps: float) -> dict[str, np.ndarray]:
@@ -49,6 +50,7 @@ def mouth_tracks(timeline: Timeline, n_frames: int, fps: float) -> dict[str, np.
         near = np.nonzero((ends > f0 / fps - REACH_S) & (starts < f1 / fps + REACH_S))[0]
         if near.size:
             weights[f0:f1], controls[f0:f1] = _blend(starts[near], ends[near], vis[near], f0, f1, fps)
+    controls[controls < REST_EPS] = 0.0
     return {
         "visemes": weights,
         "jaw_open": controls[:, 0].copy(),

@@ -16,7 +16,14 @@ def _kernel(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def fit(centers: torch.Tensor, values: torch.Tensor, regularization: float = 1e-5) -> torch.Tensor:
-    """Spline coefficients ``[B, K+3, 2]`` mapping ``centers`` ``[B, K, 2]`` to ``values`` ``[B, K, 2]``."""
+    """Spline coefficients ``[B, K+3, 2]`` mapping ``centers`` ``[B, K, 2]`` to ``values`` ``[B, K, 2]``.
+
+    Solved in float64, one frame at a time: nearly coincident centres (closed lips) make the
+    system ill-conditioned, and batched float32 solvers then give results that depend on the
+    batch size, i.e. the same tracks would not give the same frame.
+    """
+    dtype = centers.dtype
+    centers, values = centers.double(), values.double()
     b, k, _ = centers.shape
     ones = torch.ones(b, k, 1, dtype=centers.dtype, device=centers.device)
     p = torch.cat([ones, centers], dim=2)  # [B, K, 3]
@@ -25,7 +32,7 @@ def fit(centers: torch.Tensor, values: torch.Tensor, regularization: float = 1e-
     bottom = torch.cat([p.transpose(1, 2), torch.zeros(b, 3, 3, dtype=centers.dtype, device=centers.device)], dim=2)
     system = torch.cat([top, bottom], dim=1)
     rhs = torch.cat([values, torch.zeros(b, 3, 2, dtype=values.dtype, device=values.device)], dim=1)
-    return torch.linalg.solve(system, rhs)
+    return torch.stack([torch.linalg.solve(system[i], rhs[i]) for i in range(b)]).to(dtype)
 
 
 def evaluate(coefficients: torch.Tensor, centers: torch.Tensor, points: torch.Tensor) -> torch.Tensor:

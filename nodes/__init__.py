@@ -1,0 +1,17 @@
+"""ComfyUI adapters: each node converts ComfyUI types and calls one function of ``pipelines``."""
+from .motion_nodes import BlinkInjector, MotionGenerator
+from .portrait_node import LoadPortrait
+from .render_nodes import LipSync, VideoCombine
+from .speech_nodes import AudioFeatures, TextToSpeech
+
+NODE_CLASSES = {
+    "TalkingPhotoLoadPortrait": (LoadPortrait, "Load Portrait (Talking Photo)"),
+    "TalkingPhotoTextToSpeech": (TextToSpeech, "Text to Speech (Talking Photo)"),
+    "TalkingPhotoAudioFeatures": (AudioFeatures, "Audio Features (Talking Photo)"),
+    "TalkingPhotoMotionGenerator": (MotionGenerator, "Motion Generator (Talking Photo)"),
+    "TalkingPhotoBlinkInjector": (BlinkInjector, "Blink Injector (Talking Photo)"),
+    "TalkingPhotoLipSync": (LipSync, "Lip Sync (Talking Photo)"),
+    "TalkingPhotoVideoCombine": (VideoCombine, "Video Combine (Talking Photo)"),
+}
+NODE_CLASS_MAPPINGS = {key: cls for key, (cls, _) in NODE_CLASSES.items()}
+NODE_DISPLAY_NAME_MAPPINGS = {key: name for key, (_, name) in NODE_CLASSES.items()}

@@ -1,0 +1,63 @@
+"""ComfyUI plumbing shared by the adapters: device, progress/interrupt, model folders, type conversion."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from ..pipelines.audio import Audio, checked_speech
+
+CATEGORY = "TalkingPhoto"
+MEDIAPIPE_FOLDER = "mediapipe"
+
+
+def torch_device() -> torch.device:
+    import comfy.model_management
+
+    return comfy.model_management.get_torch_device()
+
+
+def progress(total: int):
+    """A ``progress(done, total)`` callback that drives the UI bar and honours Cancel."""
+    import comfy.model_management
+    import comfy.utils
+
+    bar = comfy.utils.ProgressBar(total)
+
+    def update(done: int, _total: int) -> None:
+        comfy.model_management.throw_exception_if_processing_interrupted()
+        bar.update_absolute(done, total)
+
+    return update
+
+
+def model_dirs(kind: str = MEDIAPIPE_FOLDER) -> tuple[str, ...]:
+    """ComfyUI model folders for ``kind`` (registered on first use under ``models/<kind>``)."""
+    import folder_paths
+
+    if kind not in folder_paths.folder_names_and_paths:
+        folder_paths.add_model_folder_path(kind, os.path.join(folder_paths.models_dir, kind))
+    return tuple(folder_paths.get_folder_paths(kind))
+
+
+def image_to_numpy(image: torch.Tensor, index: int = 0) -> np.ndarray:
+    """One frame of a ComfyUI IMAGE ``[B, H, W, C]`` float 0..1 as ``[H, W, C]`` float32."""
+    return image[index].detach().cpu().float().numpy()
+
+
+def frames_to_image(frames: list[torch.Tensor]) -> torch.Tensor:
+    """uint8 ``[B, H, W, 3]`` batches → one ComfyUI IMAGE float32 0..1."""
+    return torch.cat([f.cpu() for f in frames]).float().div_(255.0)
+
+
+def audio_from_comfy(audio: dict) -> Audio:
+    """Core AUDIO ``{"waveform": [B, C, T], "sample_rate": int}`` → mono speech (first item)."""
+    waveform = audio["waveform"]
+    samples = waveform[0].detach().cpu().float().numpy() if waveform.ndim == 3 else waveform.cpu().numpy()
+    return checked_speech(samples, int(audio["sample_rate"]), name="AUDIO input")
+
+
+def audio_to_comfy(samples: np.ndarray, sample_rate: int) -> dict:
+    return {"waveform": torch.from_numpy(np.asarray(samples, np.float32)).reshape(1, 1, -1),
+            "sample_rate": int(sample_rate)}

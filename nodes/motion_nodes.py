@@ -1,0 +1,67 @@
+"""MotionGenerator and BlinkInjector nodes."""
+from __future__ import annotations
+
+import re
+
+import torch
+
+from ..pipelines.blinks import inject_blinks
+from ..pipelines.errors import InputError
+from ..pipelines.motion import STYLES, generate_motion
+from ..pipelines.previews import motion_plot
+from .comfy_glue import CATEGORY
+
+
+class MotionGenerator:
+    CATEGORY = f"{CATEGORY}/motion"
+    RETURN_TYPES = ("TP_MOTION", "IMAGE")
+    RETURN_NAMES = ("motion", "curves")
+    FUNCTION = "generate"
+    DESCRIPTION = "Speech-driven head motion over slow idle motion."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "features": ("TP_FEATURES",),
+            "intensity": ("FLOAT", {"default": 1.0, "min": 0.0, "max": 3.0, "step": 0.05}),
+            "style": (list(STYLES), {"default": "calm"}),
+            "seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1, "control_after_generate": True}),
+            "lock_yaw": ("BOOLEAN", {"default": False}),
+            "lock_pitch": ("BOOLEAN", {"default": False}),
+            "lock_roll": ("BOOLEAN", {"default": False}),
+        }}
+
+    def generate(self, features, intensity: float, style: str, seed: int, lock_yaw: bool,
+                 lock_pitch: bool, lock_roll: bool):
+        lock = tuple(a for a, on in (("yaw", lock_yaw), ("pitch", lock_pitch), ("roll", lock_roll)) if on)
+        motion = generate_motion(features, intensity, style, seed, lock)
+        plot = torch.from_numpy(motion_plot(motion, features)).float().div_(255.0)[None]
+        return motion, plot
+
+
+class BlinkInjector:
+    CATEGORY = f"{CATEGORY}/motion"
+    RETURN_TYPES = ("TP_MOTION",)
+    RETURN_NAMES = ("motion",)
+    FUNCTION = "inject"
+    DESCRIPTION = "Adds natural eye blinks (placed in pauses) to any motion."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {"motion": ("TP_MOTION",),
+                         "rate_per_min": ("FLOAT", {"default": 17.0, "min": 0.0, "max": 60.0, "step": 0.5}),
+                         "duration": ("FLOAT", {"default": 0.25, "min": 0.1, "max": 0.4, "step": 0.01}),
+                         "seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1, "control_after_generate": True})},
+            "optional": {"features": ("TP_FEATURES",),
+                         "times": ("STRING", {"default": "", "tooltip": "manual blink times in seconds, e.g. 1.2, 3.5"})},
+        }
+
+    def inject(self, motion, rate_per_min: float, duration: float, seed: int, features=None, times: str = ""):
+        manual = None
+        if times.strip():
+            try:
+                manual = [float(t) for t in re.split(r"[,\s;]+", times.strip()) if t]
+            except ValueError as e:
+                raise InputError(f"blink times {times!r} must be numbers in seconds, e.g. '1.2, 3.5'.") from e
+        return (inject_blinks(motion, features, rate_per_min, duration, seed, manual),)

@@ -1,0 +1,49 @@
+"""TextToSpeech and AudioFeatures nodes."""
+from __future__ import annotations
+
+from ..pipelines.features import compute_features
+from ..pipelines.speech import DEFAULT_VOICE, synthesize_speech
+from .comfy_glue import CATEGORY, audio_from_comfy, audio_to_comfy
+
+
+class TextToSpeech:
+    CATEGORY = f"{CATEGORY}/speech"
+    RETURN_TYPES = ("AUDIO", "TP_TIMELINE", "STRING")
+    RETURN_NAMES = ("audio", "timeline", "subtitles_srt")
+    FUNCTION = "speak"
+    DESCRIPTION = "Offline speech (Piper, bundled CC0 voice) with exact phone timing."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {
+            "text": ("STRING", {"multiline": True, "default": "Hello! I am a photo, and now I can talk."}),
+            "voice": ("STRING", {"default": DEFAULT_VOICE, "tooltip": "'joe' or a path to a Piper .onnx voice"}),
+            "speed": ("FLOAT", {"default": 1.0, "min": 0.25, "max": 4.0, "step": 0.05}),
+            "sentence_pause": ("FLOAT", {"default": 0.25, "min": 0.0, "max": 10.0, "step": 0.05}),
+            "noise": ("FLOAT", {"default": 0.667, "min": 0.0, "max": 2.0, "step": 0.01}),
+            "seed": ("INT", {"default": 0, "min": 0, "max": 2**31 - 1, "control_after_generate": True}),
+        }}
+
+    def speak(self, text: str, voice: str, speed: float, sentence_pause: float, noise: float, seed: int):
+        speech = synthesize_speech(text, voice, speed, sentence_pause, noise, seed)
+        return audio_to_comfy(speech.samples, speech.sample_rate), speech.timeline, speech.timeline.to_srt()
+
+
+class AudioFeatures:
+    CATEGORY = f"{CATEGORY}/speech"
+    RETURN_TYPES = ("TP_FEATURES",)
+    RETURN_NAMES = ("features",)
+    FUNCTION = "analyse"
+    DESCRIPTION = "Per-frame loudness, pitch, visemes and mouth controls; aligns recordings without a timeline."
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {
+            "required": {"audio": ("AUDIO",),
+                         "fps": ("FLOAT", {"default": 25.0, "min": 1.0, "max": 120.0, "step": 1.0})},
+            "optional": {"timeline": ("TP_TIMELINE",),
+                         "transcript": ("STRING", {"multiline": True, "default": ""})},
+        }
+
+    def analyse(self, audio: dict, fps: float, timeline=None, transcript: str = ""):
+        return (compute_features(audio_from_comfy(audio), fps, timeline, transcript or None),)

@@ -1,0 +1,86 @@
+"""End to end through the command line: a decodable mp4 with exact frame count and aligned streams."""
+from __future__ import annotations
+
+import json
+import math
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipelines.__main__ import main
+from pipelines.errors import InputError
+from pipelines.render_job import render_talking_video
+from pipelines.video import write_video
+
+
+def _probe(path):
+    with av.open(str(path)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        n = sum(1 for _ in c.decode(video=0))
+        return {"frames": n, "v_start": float(v.start_time * v.time_base), "a_start": float(a.start_time * a.time_base),
+                "v_dur": float(v.duration * v.time_base), "a_dur": float(a.duration * a.time_base),
+                "codec": v.codec_context.name, "pix_fmt": v.codec_context.pix_fmt, "acodec": a.codec_context.name}
+
+
+@pytest.fixture(scope="module")
+def photo_file(tmp_path_factory, astronaut):
+    path = tmp_path_factory.mktemp("img") / "astronaut.png"
+    Image.fromarray(astronaut).save(path)
+    return path
+
+
+def test_cli_text_render_has_exact_timing(tmp_path, photo_file):
+    out, report = tmp_path / "talk.mp4", tmp_path / "talk.json"
+    rc = main(["render", "--image", str(photo_file), "--text", "Testing one two three.", "--out", str(out),
+               "--fps", "25", "--report", str(report), "--srt", str(tmp_path / "talk.srt")])
+    assert rc == 0
+    info = json.loads(report.read_text())
+    probe = _probe(out)
+    assert probe["frames"] == info["n_frames"] == math.ceil(info["duration_s"] * 25)
+    assert probe["codec"] == "h264" and probe["pix_fmt"] == "yuv420p" and probe["acodec"] == "aac"
+    assert probe["v_start"] == 0 and probe["a_start"] == 0
+    assert abs(probe["v_dur"] - probe["a_dur"]) < 1 / 25
+    assert set(info["ms_per_frame"]) >= {"landmarks", "tts", "features", "render", "encode"}
+    assert "-->" in (tmp_path / "talk.srt").read_text()
+
+
+def test_cli_audio_render_aligns_a_recording(tmp_path, photo_file, speech):
+    wav = tmp_path / "voice.wav"
+    write_wav(wav, speech.samples, speech.sample_rate)
+    out = tmp_path / "rec.mp4"
+    result = render_talking_video(str(photo_file), out, audio=wav, fps=30)
+    assert result["mouth_source"] == "recognition+alignment"
+    assert _probe(out)["frames"] == math.ceil(speech.samples.size / speech.sample_rate * 30)
+
+
+def test_no_face_is_a_clear_error_and_leaves_no_file(tmp_path):
+    from skimage import data
+
+    out = tmp_path / "none.mp4"
+    with pytest.raises(InputError, match="no face found"):
+        render_talking_video(data.coffee(), out, text="Hello.")
+    assert list(tmp_path.iterdir()) == []
+    rc = main(["render", "--image", str(tmp_path / "missing.png"), "--text", "Hi.", "--out", str(out)])
+    assert rc == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_failed_encode_leaves_no_partial_file(tmp_path):
+    def batches():
+        yield np.zeros((2, 64, 64, 3), np.uint8)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_video(tmp_path / "x.mp4", batches(), 25)
+    assert list(tmp_path.iterdir()) == []
+
+
+def write_wav(path, samples, rate):
+    import wave
+
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
