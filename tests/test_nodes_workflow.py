@@ -1,0 +1,148 @@
+"""The node adapters, executed in the order of the shipped API-format workflow.
+
+ComfyUI itself is not installed here, so its three modules the adapters touch
+(comfy.model_management, comfy.utils, folder_paths) are replaced by small stand-ins; a test
+inside a real ComfyUI host is separate work (issue 6).
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+import types
+from pathlib import Path
+
+import av
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("output")
+    state = {"interrupt_after": None, "calls": 0, "progress": []}
+    mm = types.ModuleType("comfy.model_management")
+    mm.get_torch_device = lambda: torch.device("cpu")
+
+    def interrupted():
+        state["calls"] += 1
+        if state["interrupt_after"] is not None and state["calls"] > state["interrupt_after"]:
+            raise Interrupted()
+
+    mm.throw_exception_if_processing_interrupted = interrupted
+    utils = types.ModuleType("comfy.utils")
+
+    class ProgressBar:
+        def __init__(self, total):
+            self.total = total
+
+        def update_absolute(self, value, total=None):
+            state["progress"].append(value)
+
+    utils.ProgressBar = ProgressBar
+    comfy = types.ModuleType("comfy")
+    comfy.model_management, comfy.utils = mm, utils
+    fp = types.ModuleType("folder_paths")
+    fp.models_dir = str(out_dir.parent / "models")
+    fp.folder_names_and_paths = {}
+    fp.add_model_folder_path = lambda name, path: fp.folder_names_and_paths.setdefault(name, ([path], set()))
+    fp.get_folder_paths = lambda name: fp.folder_names_and_paths[name][0]
+    fp.get_output_directory = lambda: str(out_dir)
+
+    def get_save_image_path(prefix, output_dir, w=0, h=0):
+        full = (Path(output_dir) / prefix).resolve()
+        if Path(output_dir).resolve() not in full.parents:
+            raise Exception("Saving image outside the output folder is not allowed.")
+        full.parent.mkdir(parents=True, exist_ok=True)
+        sub = str(full.parent.relative_to(Path(output_dir).resolve()))
+        return str(full.parent), full.name, 1, sub, prefix
+
+    fp.get_save_image_path = get_save_image_path
+    sys.modules.update({"comfy": comfy, "comfy.model_management": mm, "comfy.utils": utils, "folder_paths": fp})
+    spec = importlib.util.spec_from_file_location("talking_photo", ROOT / "__init__.py",
+                                                  submodule_search_locations=[str(ROOT)])
+    pack = importlib.util.module_from_spec(spec)
+    sys.modules["talking_photo"] = pack
+    spec.loader.exec_module(pack)
+    yield pack, state, out_dir
+    for name in ("comfy", "comfy.model_management", "comfy.utils", "folder_paths"):
+        sys.modules.pop(name, None)
+
+
+def run_workflow(pack, workflow: dict, image: torch.Tensor) -> dict:
+    results: dict[str, tuple] = {}
+
+    def run(node_id: str):
+        if node_id in results:
+            return results[node_id]
+        node = workflow[node_id]
+        kwargs = {}
+        for name, value in node["inputs"].items():
+            if isinstance(value, list):
+                kwargs[name] = run(value[0])[value[1]]
+            else:
+                kwargs[name] = value
+        if node["class_type"] == "LoadImage":
+            out = (image, None)
+        else:
+            cls = pack.NODE_CLASS_MAPPINGS[node["class_type"]]
+            out = getattr(cls(), cls.FUNCTION)(**kwargs)
+            out = out["result"] if isinstance(out, dict) else out
+        results[node_id] = out
+        return out
+
+    for node_id in workflow:
+        run(node_id)
+    return results
+
+
+def test_all_seven_nodes_are_registered(host):
+    pack, _, _ = host
+    names = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync", "VideoCombine"}
+    assert {k.removeprefix("TalkingPhoto") for k in pack.NODE_CLASS_MAPPINGS} == names
+    for cls in pack.NODE_CLASS_MAPPINGS.values():
+        assert cls.CATEGORY.startswith("TalkingPhoto/")
+        assert len(cls.RETURN_TYPES) == len(cls.RETURN_NAMES)
+
+
+def test_text_workflow_renders_an_mp4(host, astronaut):
+    pack, state, out_dir = host
+    workflow = json.loads((ROOT / "workflows" / "text_to_talking_video.api.json").read_text())
+    workflow["3"]["inputs"]["text"] = "Nice to meet you."
+    image = torch.from_numpy(astronaut).float()[None] / 255.0
+    results = run_workflow(pack, workflow, image)
+    path = Path(results["8"][0])
+    assert path.is_file() and out_dir in path.parents
+    frames, mask = results["7"]
+    assert frames.shape[1:] == image.shape[1:] and frames.dtype == torch.float32
+    assert mask.shape == (1, 512, 512)
+    audio = results["3"][0]
+    duration = audio["waveform"].shape[-1] / audio["sample_rate"]
+    with av.open(str(path)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == frames.shape[0] == math.ceil(duration * 25)
+    assert state["progress"][-1] == frames.shape[0]
+
+
+def test_interrupt_stops_lipsync(host, portrait, features):
+    pack, state, _ = host
+    state["calls"], state["interrupt_after"] = 0, 1
+    try:
+        with pytest.raises(Interrupted):
+            pack.NODE_CLASS_MAPPINGS["TalkingPhotoLipSync"]().render(portrait, features, 4)
+    finally:
+        state["interrupt_after"] = None
+    assert state["calls"] == 2
+
+
+def test_prefix_cannot_escape_output_folder(host, astronaut):
+    pack, _, _ = host
+    frames = torch.zeros(2, 64, 64, 3)
+    with pytest.raises(Exception, match="outside"):
+        pack.NODE_CLASS_MAPPINGS["TalkingPhotoVideoCombine"]().combine(frames, 25.0, "../../evil", 20)
