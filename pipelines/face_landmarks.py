@@ -5,7 +5,6 @@ explicit path may supply another copy. Nothing is downloaded.
 """
 from __future__ import annotations
 
-import atexit
 import importlib.util
 import os
 import threading
@@ -38,18 +37,23 @@ def find_model(explicit: str | os.PathLike | None = None, search_dirs: tuple[str
                      "ComfyUI/models/mediapipe/.")
 
 
-@atexit.register
 def _close_landmarkers() -> None:
-    """Close explicitly: MediaPipe's own finaliser fails noisily during interpreter shutdown."""
+    """Close explicitly: MediaPipe's own finaliser fails noisily during interpreter shutdown.
+
+    Registered with threading's exit hooks after MediaPipe is imported: those hooks run last-in
+    first-out, so this runs before MediaPipe's worker pool stops (plain atexit runs after it)."""
     for landmarker in _landmarkers.values():
         landmarker.close()
     _landmarkers.clear()
+
 
 
 def _landmarker(model: Path):
     from mediapipe.tasks.python import BaseOptions, vision
 
     key = str(model)
+    if not _landmarkers:
+        threading._register_atexit(_close_landmarkers)
     if key not in _landmarkers:
         options = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=key), num_faces=MAX_FACES,

@@ -19,7 +19,7 @@ from .motion import Motion
 from .mouth_interior import MouthInterior
 from .portrait import Portrait
 
-GRID_CELLS_PER_FACE = 40  # warp-field lattice resolution: cells across the face width
+GRID_CELLS_PER_FACE = 24  # warp-field lattice resolution: cells across the face width
 MAX_GRID = 160
 DEFAULT_BATCH = 16
 
