@@ -1,0 +1,44 @@
+"""Mouth controls from synthesized speech: bilabials seal the lips, pauses close the mouth."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipelines.audio import Audio
+from pipelines.features import compute_features
+from pipelines.speech import synthesize_speech
+from pipelines.visemes import viseme_of
+
+TEXT = ("Please bring me both maps. My mom paid for the big blue balloon, maybe by Monday. Bob, stop! "
+        "Put the paper back in the box, please.")
+FPS = 25
+
+
+@pytest.fixture(scope="module")
+def tracks():
+    speech = synthesize_speech(TEXT, sentence_pause_s=0.4)
+    return speech.timeline, compute_features(Audio(speech.samples, speech.sample_rate), FPS, speech.timeline)
+
+
+def test_bilabials_reach_full_closure(tracks):
+    timeline, f = tracks
+    closed = []
+    for p in timeline.phones:
+        if viseme_of(p.label, timeline.phone_set) == "PP":
+            a = int(p.start * FPS)
+            b = max(a + 1, int(np.ceil(p.end * FPS)))
+            closed.append(f.lip_press[a:b].max() >= 0.9)
+    assert len(closed) >= 15
+    assert np.mean(closed) >= 0.95
+
+
+def test_mouth_is_closed_in_pauses_and_open_in_speech(tracks):
+    timeline, f = tracks
+    t = (np.arange(f.n_frames) + 0.5) / FPS
+    in_pause = np.zeros(f.n_frames, bool)
+    for p in timeline.pauses(0.2):
+        in_pause |= (t >= p.start) & (t < p.end)
+    assert in_pause.sum() >= 20
+    assert (f.jaw_open[in_pause] < 0.1).mean() >= 0.98
+    assert f.jaw_open[~in_pause].max() > 0.4
+    assert f.visemes.shape == (f.n_frames, 15) and np.allclose(f.visemes.sum(1), 1, atol=1e-3)
