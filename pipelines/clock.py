@@ -30,11 +30,6 @@ def frame_count(n_samples: int, sample_rate: int, fps: float) -> int:
     return max(1, -(-n_samples * f.numerator // (sample_rate * f.denominator)))
 
 
-def frame_count_for_seconds(duration_s: float, fps: float) -> int:
-    """``ceil(duration_s * fps)`` for a duration given in seconds (microsecond resolution)."""
-    return frame_count(round(duration_s * 1_000_000), 1_000_000, fps)
-
-
 def video_samples(n_frames: int, sample_rate: int, fps: float) -> int:
     """Audio samples that span exactly ``n_frames`` video frames (the padded audio length)."""
     f = check_fps(fps)

@@ -39,8 +39,6 @@ class Features:
     timeline: Timeline | None = None
     notes: list[str] = field(default_factory=list)
 
-    viseme_names = VISEMES
-
     def tracks(self) -> dict[str, list[float]]:
         """The 1-D tracks as plain lists (for JSON reports)."""
         names = ("loudness", "pitch", "voice_activity", "jaw_open", "lip_spread", "lip_round", "lip_press")

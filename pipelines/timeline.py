@@ -49,12 +49,6 @@ class Timeline:
                 merged.append(p)
         return [s for s in merged if s.duration >= min_duration_s]
 
-    def shifted(self, offset_s: float) -> "Timeline":
-        """The same timeline moved by ``offset_s`` (used to join pieces of long text)."""
-        move = lambda segs: [Segment(s.label, s.start + offset_s, s.end + offset_s) for s in segs]
-        return Timeline(move(self.words), move(self.phones), self.phone_set, self.source,
-                        self.duration_s + offset_s, self.text, list(self.notes))
-
     def to_dict(self) -> dict:
         return asdict(self)
 

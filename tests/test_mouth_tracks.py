@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipelines.clock import frame_centers
 from pipelines.audio import Audio
 from pipelines.features import compute_features
 from pipelines.speech import synthesize_speech
@@ -34,7 +35,7 @@ def test_bilabials_reach_full_closure(tracks):
 
 def test_mouth_is_closed_in_pauses_and_open_in_speech(tracks):
     timeline, f = tracks
-    t = (np.arange(f.n_frames) + 0.5) / FPS
+    t = frame_centers(f.n_frames, f.fps)
     in_pause = np.zeros(f.n_frames, bool)
     for p in timeline.pauses(0.2):
         in_pause |= (t >= p.start) & (t < p.end)

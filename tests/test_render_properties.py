@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from conftest import inner_lip_gap
+from pipelines.clock import frame_centers
 from pipelines.blinks import inject_blinks
 from pipelines.lipsync import render_frames
 from pipelines.motion import generate_motion
@@ -17,7 +18,7 @@ def _render(portrait, features, motion=None) -> np.ndarray:
 def test_mouth_opens_while_speaking_and_closes_in_pauses(portrait, features, speech):
     frames = _render(portrait, features)
     gap = inner_lip_gap(frames)
-    t = (np.arange(features.n_frames) + 0.5) / features.fps
+    t = frame_centers(features.n_frames, features.fps)
     pauses = speech.timeline.pauses(0.3)
     assert len(pauses) >= 2, "the test text must contain pauses"
     in_pause = np.zeros(len(t), bool)
