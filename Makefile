@@ -20,8 +20,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 demo: setup
 	$(PY) -m pipelines demo --out demo.mp4 --report demo.json --srt demo.srt
 
-test: setup
+tests/media/.fetched: tools/fetch_test_media.py
+	$(PY) tools/fetch_test_media.py tests/media
+	touch $@
+
+test: setup tests/media/.fetched
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) demo.mp4 demo.json demo.srt
+	rm -rf $(VENV) tests/media demo.mp4 demo.json demo.srt

