@@ -31,11 +31,28 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
         q.add_argument("--report", help="write timeline, tracks and timings as JSON here")
         q.add_argument("--srt", help="write subtitles (SRT) of the timeline here")
+    b = sub.add_parser("bench", help="measure the speed of every stage on this machine")
+    b.add_argument("--quick", action="store_true", help="fewer frames, 10 s clips only")
+    b.add_argument("--device", default="cpu")
+    b.add_argument("--json", help="also write the results here")
     return p
+
+
+def _bench(args) -> int:
+    from .bench import print_tables, run
+
+    results = run(quick=args.quick, device=args.device)
+    print_tables(results)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=1)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "bench":
+        return _bench(args)
     from .render_job import render_talking_video
 
     if args.command == "demo":

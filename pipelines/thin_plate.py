@@ -44,12 +44,19 @@ def evaluate(coefficients: torch.Tensor, centers: torch.Tensor, points: torch.Te
 
 
 def dense_field(coefficients: torch.Tensor, centers: torch.Tensor, grid_hw: tuple[int, int],
-                out_hw: tuple[int, int], extent: tuple[float, float]) -> torch.Tensor:
-    """Spline on a ``grid_hw`` lattice spanning [0, extent_x] x [0, extent_y], upsampled to ``[B, H, W, 2]``."""
+                out_hw: tuple[int, int], extent: tuple[float, float],
+                gain: tuple[float, float] = (1.0, 1.0), offset: float = 0.0) -> torch.Tensor:
+    """Spline on a ``grid_hw`` lattice spanning [0, extent_x] x [0, extent_y], upsampled to ``[B, H, W, 2]``.
+
+    Values are mapped ``v * gain + offset`` on the lattice, before upsampling (bilinear
+    upsampling commutes with it), so callers get e.g. grid_sample coordinates without another
+    pass over the full-size field."""
     gh, gw = grid_hw
     ys = torch.linspace(0, extent[1], gh, dtype=centers.dtype, device=centers.device)
     xs = torch.linspace(0, extent[0], gw, dtype=centers.dtype, device=centers.device)
     gy, gx = torch.meshgrid(ys, xs, indexing="ij")
     lattice = torch.stack([gx, gy], dim=-1).reshape(1, -1, 2).expand(centers.shape[0], -1, -1)
-    coarse = evaluate(coefficients, centers, lattice).reshape(-1, gh, gw, 2).permute(0, 3, 1, 2)
+    coarse = evaluate(coefficients, centers, lattice)
+    coarse = coarse * torch.tensor(gain, dtype=coarse.dtype, device=coarse.device) + offset
+    coarse = coarse.reshape(-1, gh, gw, 2).permute(0, 3, 1, 2)
     return F.interpolate(coarse, size=out_hw, mode="bilinear", align_corners=True).permute(0, 2, 3, 1)

@@ -29,3 +29,31 @@ def test_same_seed_same_samples_and_text_cleanup():
         synthesize_speech("   \n ")
     with pytest.raises(InputError, match="nothing speakable"):
         synthesize_speech("😀😀")
+
+
+def test_ten_thousand_characters_join_without_clicks_and_keep_one_timeline():
+    base = ('On 3 March 2024, Dr. Smith paid $12.50 for 2 books at 5 p.m. "Really?" she asked. '
+            "It was, frankly, a bargain!\n")
+    text = (base * 100)[:10_000]
+    speech = synthesize_speech(text, speed=4.0, sentence_pause_s=0.1, seed=3)  # fast pace keeps it ~25 s
+    timeline, rate = speech.timeline, speech.sample_rate
+    assert timeline.duration_s == pytest.approx(len(speech.samples) / rate)
+    assert timeline.phones[0].start == 0 and timeline.phones[-1].end == pytest.approx(timeline.duration_s)
+    for a, b in zip(timeline.phones, timeline.phones[1:]):
+        assert b.start == pytest.approx(a.end, abs=1e-6)
+    assert all(b.start >= a.end - 1e-6 for a, b in zip(timeline.words, timeline.words[1:]))
+    assert len(timeline.words) > 1500 and timeline.words[-1].end <= timeline.duration_s + 1e-6
+    # each sentence is its own synthesis joined by an inserted pause of exact zeros: the pieces
+    # must fade into and out of it (no step = no click), and the timeline must call it silence
+    zero = np.concatenate([[0], (speech.samples == 0).astype(np.int8), [0]])
+    starts, ends = np.flatnonzero(np.diff(zero) == 1), np.flatnonzero(np.diff(zero) == -1)
+    joins = [(a, b) for a, b in zip(starts, ends) if b - a >= round(0.1 * rate)]
+    assert len(joins) >= 300
+    for a, b in joins:
+        assert abs(speech.samples[a - 1]) < 0.01 and abs(speech.samples[min(b, len(speech.samples) - 1)]) < 0.01
+    silent = [p for p in timeline.pauses(0.09)]
+    for a, b in joins:
+        assert any(p.start <= a / rate + 1e-3 and p.end >= b / rate - 1e-3 for p in silent), a / rate
+    assert np.abs(np.diff(speech.samples)).max() < 1.0
+    srt = timeline.to_srt()
+    assert srt.count(" --> ") >= 100
