@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
         q.add_argument("--report", help="write timeline, tracks and timings as JSON here")
         q.add_argument("--srt", help="write subtitles (SRT) of the timeline here")
+    c = sub.add_parser("contact-sheet", help="render the key poses of a portrait into one PNG")
+    c.add_argument("--image", help="portrait photo (default: the skimage astronaut)")
+    c.add_argument("--out", default="docs/contact_sheet.png")
     b = sub.add_parser("bench", help="measure the speed of every stage on this machine")
     b.add_argument("--quick", action="store_true", help="fewer frames, 10 s clips only")
     b.add_argument("--device", default="cpu")
@@ -49,10 +52,30 @@ def _bench(args) -> int:
     return 0
 
 
+def _contact_sheet(args) -> int:
+    from .contact_sheet import write_contact_sheet
+    from .portrait import analyze_portrait, load_image_file
+
+    if args.image:
+        pixels, name = load_image_file(args.image), args.image
+    else:
+        from skimage import data
+
+        pixels, name = data.astronaut(), "astronaut"
+    try:
+        print(f"wrote {write_contact_sheet(analyze_portrait(pixels, name=name), args.out)}")
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "bench":
         return _bench(args)
+    if args.command == "contact-sheet":
+        return _contact_sheet(args)
     from .render_job import render_talking_video
 
     if args.command == "demo":

@@ -8,9 +8,12 @@ from .features import Features
 from .motion import Motion
 
 CLOSE_S, HOLD_S, OPEN_S = 0.10, 0.05, 0.15
-MIN_INTERVAL_S = 1.0
-SNAP_S = 1.0  # a blink moves to the start of a pause this close to its planned time
+MIN_INTERVAL_S = 1.0  # between blink events; the two halves of a double blink are closer
+EDGE_S = 0.3  # no blink starts this close to the clip's start or end
+SNAP_S = 1.5  # a blink moves into a pause that starts this close to its planned time
+PAUSE_OFFSET_S = 0.05  # blinks start just after the voice stops
 DOUBLE_BLINK_P = 0.08
+DOUBLE_GAP_S = 0.45
 
 
 def blink_shape(duration_s: float, fps: float) -> np.ndarray:
@@ -26,21 +29,41 @@ def blink_shape(duration_s: float, fps: float) -> np.ndarray:
 
 def plan_blinks(duration_s: float, rate_per_min: float, pauses: list[tuple[float, float]],
                 rng: np.random.Generator) -> list[float]:
-    """Blink start times: gamma-distributed intervals (never < 1 s), pulled to nearby pause starts."""
-    if rate_per_min <= 0:
+    """Blink start times at ``rate_per_min`` (exact in expectation, within one blink per clip).
+
+    The clip gets ``rate × duration`` blinks (stochastically rounded) at gamma-distributed
+    intervals scaled to fill it, never closer than 1 s; each then moves into a pause that starts
+    within 1.5 s when that keeps the spacing. Some events become double blinks (two blinks
+    0.45 s apart) that replace the next planned blink, so the rate stays the same."""
+    usable = duration_s - 2 * EDGE_S
+    count = int(rate_per_min * duration_s / 60.0 + rng.random()) if rate_per_min > 0 else 0
+    count = min(count, int(usable // MIN_INTERVAL_S) + 1) if usable > 0 else 0
+    if count == 0:
         return []
-    mean = 60.0 / rate_per_min
+    gaps = rng.gamma(4.0, 1.0, count + 1)
+    planned = EDGE_S + np.cumsum(gaps)[:-1] / gaps.sum() * usable
+    for i in range(1, count):  # enforce the minimum interval, pushing later blinks back
+        planned[i] = max(planned[i], planned[i - 1] + MIN_INTERVAL_S)
+    planned = [t for t in planned if t <= duration_s - EDGE_S]
+    starts = [p0 + PAUSE_OFFSET_S for p0, p1 in pauses if p1 - p0 > 0.15]
     times: list[float] = []
-    t = rng.uniform(0.3, min(mean, 2.0))
-    while t < duration_s - 0.3:
-        snap = [p0 for p0, p1 in pauses if abs(p0 + 0.05 - t) <= SNAP_S and p1 - p0 > 0.15]
-        chosen = min(snap, key=lambda p: abs(p - t)) + 0.05 if snap else t
-        if not times or chosen - times[-1] >= MIN_INTERVAL_S:
-            times.append(chosen)
-            if rng.random() < DOUBLE_BLINK_P:
-                times.append(chosen + 0.45)
-        t = max(chosen, t) + max(MIN_INTERVAL_S, rng.gamma(4.0, mean / 4.0))
-    return [x for x in times if x < duration_s - 0.3]
+    for i, t in enumerate(planned):
+        nxt = planned[i + 1] if i + 1 < len(planned) else duration_s + MIN_INTERVAL_S
+        prev = times[-1] if times else -MIN_INTERVAL_S
+        options = [p for p in starts if abs(p - t) <= SNAP_S and p - prev >= MIN_INTERVAL_S
+                   and nxt - p >= MIN_INTERVAL_S and EDGE_S <= p <= duration_s - EDGE_S]
+        times.append(min(options, key=lambda p: abs(p - t)) if options else t)
+    events: list[float] = []
+    skip = False
+    for t in times:
+        if skip:
+            skip = False
+            continue
+        events.append(t)
+        if rng.random() < DOUBLE_BLINK_P and t + DOUBLE_GAP_S <= duration_s - EDGE_S:
+            events.append(t + DOUBLE_GAP_S)
+            skip = True
+    return events
 
 
 def inject_blinks(motion: Motion, features: Features | None = None, rate_per_min: float = 17.0,

@@ -12,7 +12,21 @@ CORE_WIDGETS = {"LoadImage": [("image", "IMAGE_FILE"), ("upload", "UPLOAD")]}
 CORE_OUTPUTS = {"LoadImage": [("IMAGE", "IMAGE"), ("MASK", "MASK")]}
 
 
+def _folder_paths_stand_in() -> None:
+    """Node definitions list model folders; outside ComfyUI those are empty (only 'joe' voices)."""
+    import tempfile
+    import types
+
+    fp = types.ModuleType("folder_paths")
+    fp.models_dir = tempfile.mkdtemp()
+    fp.folder_names_and_paths = {}
+    fp.add_model_folder_path = lambda name, path: fp.folder_names_and_paths.setdefault(name, ([path], set()))
+    fp.get_folder_paths = lambda name: fp.folder_names_and_paths[name][0]
+    sys.modules.setdefault("folder_paths", fp)
+
+
 def load_pack():
+    _folder_paths_stand_in()
     spec = importlib.util.spec_from_file_location("talking_photo", ROOT / "__init__.py",
                                                   submodule_search_locations=[str(ROOT)])
     module = importlib.util.module_from_spec(spec)
