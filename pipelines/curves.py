@@ -35,6 +35,7 @@ class Columns:
         self.top = interp(top[..., 0], top[..., 1], self.xs)[:, None, :]  # [B, 1, W]
         self.bottom = interp(bottom[..., 0], bottom[..., 1], self.xs)[:, None, :]
         left, right = top[:, :1, 0, None], top[:, -1:, 0, None]  # [B, 1, 1]
+        self.left, self.right = left, right
         x = self.xs[:, None, :]
         self.u = ((x - left) / (right - left).clamp_min(1.0)).clamp(0, 1)  # 0..1 corner to corner
         self.span = (x - left + 0.5).clamp(0, 1) * (right - x + 0.5).clamp(0, 1)

@@ -1,7 +1,10 @@
-"""Synthesised inside of the mouth: dark cavity, upper teeth fixed to the skull, lower teeth with the jaw.
+"""Synthesised inside of the mouth: dark cavity, tongue, upper teeth fixed to the skull, lower
+teeth with the jaw.
 
-Painted column by column between the target inner-lip curves. A closed mouth gets a thin dark
-seam so that lips closed over the photo's own teeth never show a white line.
+Painted column by column between the target inner-lip curves. Teeth get the gaps between
+incisors and a shadow under the upper lip, so they read as teeth rather than a grey band; the
+tongue rises from the floor of the cavity as the jaw opens. A closed mouth gets a thin dark seam
+so that lips closed over the photo's own teeth never show a white line.
 """
 from __future__ import annotations
 
@@ -13,9 +16,17 @@ from .curves import Columns, bounds
 from .portrait import Portrait
 
 UPPER_TEETH = 0.12  # visible height of upper incisors, in mouth widths
-LOWER_TEETH = 0.08
-DEFAULT_TEETH = (0.86, 0.84, 0.78)
-CAVITY_DARKEN = 0.22
+LOWER_TEETH = 0.05
+DEFAULT_TEETH = (0.93, 0.89, 0.80)
+# Gaps between teeth, as positions across the mouth (0 = left corner, 1 = right corner): central
+# incisors meet at 0.5, then laterals and canines (further back the gaps are in shadow).
+TOOTH_GAPS = (0.5, 0.4, 0.6, 0.31, 0.69)
+GAP_DARKEN = 0.2
+GAP_WIDTH = 0.01  # of the mouth width
+LIP_SHADOW_PX = 3.0  # the upper lip shades the top of the teeth over this many pixels
+TONGUE_HEIGHT = 0.45  # of the lip gap, mid-mouth, at full opening
+TONGUE_COLOUR = 0.7  # relative to the lip colour
+CAVITY_DARKEN = 0.3
 SEAM_DARKEN = 0.55
 SEAM_HALF_WIDTH = 0.7  # px
 
@@ -32,6 +43,7 @@ class MouthInterior:
         cx, cy = np.clip(lm[205, :2].astype(int), 0, [w - 1, h - 1])
         brightness = float(np.clip(img[cy, cx].mean() / 0.6, 0.55, 1.0))
         self.teeth = torch.tensor(DEFAULT_TEETH, device=device, dtype=torch.float32) * brightness
+        self.tongue = torch.tensor(lip * TONGUE_COLOUR, device=device, dtype=torch.float32)
         self.cavity = torch.tensor(lip * CAVITY_DARKEN, device=device, dtype=torch.float32)
         self.seam = torch.tensor(lip * SEAM_DARKEN, device=device, dtype=torch.float32)
 
@@ -57,8 +69,15 @@ class MouthInterior:
         lower_edge = col.bottom - LOWER_TEETH * mouth_width * profile * opening
         lower_teeth = (ys - lower_edge + 0.5).clamp(0, 1) * (opening > 0.05)
         teeth = torch.maximum(upper_teeth, lower_teeth) * (0.35 + 0.65 * profile)
+        gap_x = col.left + (col.right - col.left) * torch.tensor(TOOTH_GAPS, dtype=ys.dtype, device=ys.device)
+        gap_width = max(0.6, GAP_WIDTH * mouth_width)
+        gaps = torch.exp(-((col.xs[:, None, :, None] - gap_x[:, :, None, :]) / gap_width) ** 2).amax(-1)
+        under_lip = ((ys - col.top) / LIP_SHADOW_PX).clamp(0, 1)
+        tooth_shade = (0.6 + 0.4 * under_lip) * (1 - GAP_DARKEN * gaps) * (0.55 + 0.45 * profile)
+        tongue_top = col.bottom - TONGUE_HEIGHT * (col.bottom - col.top) * profile.sqrt() * opening
+        tongue = (ys - tongue_top + 0.5).clamp(0, 1)[:, None]
         cavity = self.cavity[None, :, None, None] * (1.0 - 0.4 * profile[:, None])
-        shade = 0.55 + 0.45 * profile[:, None]
-        colour = cavity + teeth[:, None] * (self.teeth[None, :, None, None] * shade - cavity)
+        cavity = cavity + tongue * (self.tongue[None, :, None, None] * (0.5 + 0.5 * under_lip[:, None]) - cavity)
+        colour = cavity + teeth[:, None] * (self.teeth[None, :, None, None] * tooth_shade[:, None] - cavity)
         colour = colour + (seam * (1 - alpha))[:, None] * (self.seam[None, :, None, None] - colour)
         return col.composite(crops, colour, torch.maximum(alpha, seam))
