@@ -27,6 +27,7 @@ BROW_RAISE = 0.05  # in face heights
 HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
 N_RING, N_ANCHOR = 20, 28
 HEAD_DEPTH = 0.5  # rotation centre behind the face surface, in face widths
+DEPTH_RELIEF = 0.15  # landmark depth around its median is softly limited to this, in face widths
 NECK_FOLLOW = 0.35  # share of head motion the neck below the chin follows
 
 CHANNELS = ("jaw_open", "lip_spread", "lip_round", "lip_press", "blink_l", "blink_r", "brow_raise",
@@ -111,7 +112,12 @@ class FaceRig:
         self.n_landmarks = n
         self.n_moving = n + N_RING
         self.source = np.concatenate([pts, ring, anchors, border]).astype(np.float32)
-        zc = float(np.mean(z)) + HEAD_DEPTH * fw
+        # Depth relief, softly limited: on a turned or tilted head the far cheek's contour lies
+        # deep behind the face, and full parallax would drag the face across it (a 2-D warp cannot
+        # occlude, so it folds). Limited relief keeps the 3-D turn but moves the face as one piece.
+        zm = float(np.median(z))
+        z = zm + DEPTH_RELIEF * fw * np.tanh((z - zm) / (DEPTH_RELIEF * fw))
+        zc = zm + HEAD_DEPTH * fw
         depth = np.concatenate([z, np.full(N_RING, zc)])
         self.pivot = np.array([(lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2, cy + 0.1 * fh, zc])
         self.face_width = fw

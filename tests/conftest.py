@@ -47,3 +47,24 @@ def inner_lip_gap(frames: np.ndarray) -> np.ndarray:
         lm = faces[0]
         gaps.append((lm[14, 1] - lm[13, 1]) / (lm[152, 1] - lm[10, 1]))
     return np.array(gaps)
+
+
+MEDIA = __import__("pathlib").Path(__file__).parent / "media"
+
+
+def media_file(name: str):
+    path = MEDIA / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `make test` (it fetches the test media) "
+                    "or `python tools/fetch_test_media.py tests/media`")
+    return path
+
+
+@pytest.fixture(scope="session")
+def closed_mouth_photo() -> np.ndarray:
+    """A second real photo: a closed-mouth, tilted, downcast face cut from the insightface group
+    photo and enlarged to 640² (the astronaut shows teeth, is frontal and evenly lit)."""
+    from PIL import Image
+
+    image = Image.open(media_file("group_photo.jpg")).convert("RGB").crop((200, 60, 520, 380))
+    return np.asarray(image.resize((640, 640), Image.LANCZOS))
