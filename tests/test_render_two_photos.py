@@ -95,3 +95,20 @@ def test_outside_region_is_the_photo_and_still_tracks_do_not_jitter(renderer):
     assert (frames != photo[None]).any(-1).sum() > 1000
     still = render(renderer, jaw_open=np.full(4, 0.3))
     assert all(np.array_equal(f, still[0]) for f in still)
+
+
+def test_4k_landscape_photo_with_a_small_face(astronaut):
+    """A 3840×2160 frame where the face is ~7 % of the width: too small for the detector's
+    whole-image pass, found by the tiled search, animated at full resolution and pasted back."""
+    from PIL import Image
+
+    canvas = np.full((2160, 3840, 3), 90, np.uint8)
+    canvas[300:1836, 1800:3336] = np.asarray(Image.fromarray(astronaut).resize((1536, 1536), Image.LANCZOS))
+    renderer = Renderer(analyze_portrait(canvas))
+    frames = render(renderer, jaw_open=[0.0, 1.0], yaw=[0.0, 4.0])
+    assert frames.shape == (2, 2160, 3840, 3)
+    outside = renderer.portrait.region_mask() == 0
+    assert np.array_equal(frames[:, outside], np.broadcast_to(canvas[outside], frames[:, outside].shape))
+    lm = landmarks(frames[:, 300:1500, 2100:3100])
+    gap = (lm[:, 14, 1] - lm[:, 13, 1]) / (lm[:, 152, 1] - lm[:, 10, 1])
+    assert gap[1] > gap[0] + 0.05
