@@ -1,0 +1,126 @@
+"""Bad-input catalogue (issue 8, first part): every case either works or raises InputError with a
+message that names the input and says what to do; nothing crashes with a raw exception."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipelines.audio import checked_speech, load_audio_file
+from pipelines.clock import check_fps
+from pipelines.errors import InputError
+from pipelines.portrait import analyze_portrait, load_image_file
+from pipelines.speech import synthesize_speech
+
+
+@pytest.fixture(scope="module")
+def face_rgb(astronaut) -> Image.Image:
+    return Image.fromarray(astronaut)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "P", "CMYK", "I;16"])
+def test_image_modes_load_as_rgb_and_find_the_face(tmp_path, face_rgb, mode):
+    if mode == "I;16":
+        img = Image.fromarray((np.asarray(face_rgb.convert("L"), np.uint16) * 257))
+    else:
+        img = face_rgb.convert(mode)
+    path = tmp_path / f"face.{'jpg' if mode == 'CMYK' else 'png'}"
+    img.save(path)
+    pixels = load_image_file(path)
+    assert pixels.dtype == np.uint8 and pixels.shape == (512, 512, 3)
+    assert analyze_portrait(pixels, name=str(path)).face_width > 64
+
+
+def test_exif_rotated_jpeg_is_turned_upright(tmp_path, face_rgb):
+    rotated = face_rgb.rotate(90, expand=True)  # stored sideways, EXIF says "rotate back"
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    path = tmp_path / "sideways.jpg"
+    rotated.save(path, exif=exif)
+    upright = load_image_file(path)
+    lm = analyze_portrait(upright).landmarks
+    assert lm[152, 1] > lm[10, 1]  # chin below forehead
+
+
+@pytest.mark.parametrize("case,expect", [
+    ("corrupt", "cannot read image"), ("missing", "does not exist"),
+    ("tiny", "16x16"), ("no_face", "no face"),
+])
+def test_unusable_images_say_why(tmp_path, case, expect):
+    path = tmp_path / "bad.png"
+    if case == "corrupt":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    elif case == "tiny":
+        Image.new("RGB", (16, 16), (128, 100, 90)).save(path)
+    elif case == "no_face":
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (256, 256, 3), np.uint8)).save(path)
+    with pytest.raises(InputError, match=f"(?i){expect}"):
+        analyze_portrait(load_image_file(path), name=str(path))
+
+
+def test_several_faces_pick_the_largest_or_by_index():
+    from pathlib import Path
+
+    group = load_image_file(Path(__file__).parent / "media" / "group_photo.jpg")
+    first = analyze_portrait(group)
+    second = analyze_portrait(group, face_index=1)
+    assert first.face_width >= second.face_width
+    assert abs(first.landmarks[:, 0].mean() - second.landmarks[:, 0].mean()) > 100
+    with pytest.raises(InputError, match="face_index"):
+        analyze_portrait(group, face_index=7)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "😀🎉👍", "<b></b>", "\x00\x07"])
+def test_text_without_words_is_refused_clearly(text):
+    with pytest.raises(InputError, match="(?i)text"):
+        synthesize_speech(text)
+
+
+def test_markup_control_characters_and_mixed_scripts_are_cleaned():
+    speech = synthesize_speech("<b>Hello</b>\x07 there 😀, Привет and 你好 friend.")
+    labels = " ".join(w.label for w in speech.timeline.words).lower()
+    assert "hello" in labels and "friend" in labels
+    assert speech.warnings
+
+
+@pytest.mark.parametrize("samples,rate,expect", [
+    (np.zeros(0, np.float32), 16000, "empty"),
+    (np.zeros(16000, np.float32), 16000, "silent"),
+    (np.full(16000, np.nan, np.float32), 16000, "no valid samples"),
+    (np.random.default_rng(0).normal(0, 0.1, 4000).astype(np.float32), 4000, "below"),
+])
+def test_unusable_audio_says_why(samples, rate, expect):
+    with pytest.raises(InputError, match=expect):
+        checked_speech(samples, rate)
+
+
+def test_clipped_audio_and_partial_nan_are_repaired():
+    x = np.sin(np.linspace(0, 2000, 16000)).astype(np.float32) * 3.0
+    x[100:200] = np.nan
+    audio = checked_speech(np.stack([x, x]), 16000)
+    assert np.isfinite(audio.samples).all() and np.abs(audio.samples).max() <= 1.0
+
+
+def test_corrupt_audio_file(tmp_path):
+    path = tmp_path / "voice.wav"
+    path.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    with pytest.raises(InputError, match="voice.wav"):
+        load_audio_file(path)
+
+
+@pytest.mark.parametrize("fps", [0, -5, 1000, float("nan")])
+def test_bad_fps(fps):
+    with pytest.raises(InputError, match="fps"):
+        check_fps(fps)
+
+
+def test_out_of_range_motion_parameters(features):
+    from pipelines.blinks import inject_blinks
+    from pipelines.motion import generate_motion
+
+    with pytest.raises(InputError, match="intensity"):
+        generate_motion(features, intensity=5)
+    with pytest.raises(InputError, match="style"):
+        generate_motion(features, style="wild")
+    with pytest.raises(InputError, match="blink rate"):
+        inject_blinks(generate_motion(features), features, rate_per_min=100)
