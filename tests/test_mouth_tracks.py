@@ -43,3 +43,23 @@ def test_mouth_is_closed_in_pauses_and_open_in_speech(tracks):
     assert (f.jaw_open[in_pause] < 0.1).mean() >= 0.98
     assert f.jaw_open[~in_pause].max() > 0.4
     assert f.visemes.shape == (f.n_frames, 15) and np.allclose(f.visemes.sum(1), 1, atol=1e-3)
+
+
+def test_no_flicker_and_shapes_are_anticipated(tracks):
+    """No control makes a one-frame excursion (a frame more than 0.15 away from the mean of its
+    neighbours, which reads as flicker; a short vowel's smooth 3-frame peak stays below it), and
+    the lips start to close for a bilabial before its acoustic start (anticipation).
+    ``lip_press`` is exempt: a 30 ms /p/ must still seal the lips, which at 25 fps is one frame."""
+    timeline, features = tracks
+    for name in ("jaw_open", "lip_spread", "lip_round"):
+        x = getattr(features, name)
+        excursion = np.abs(x[1:-1] - (x[:-2] + x[2:]) / 2)
+        assert excursion.max() <= 0.15, (name, int(np.argmax(excursion)) + 1, excursion.max())
+    t = frame_centers(features.n_frames, FPS)
+    early = 0
+    bilabials = [p for p in timeline.phones if viseme_of(p.label, timeline.phone_set) == "PP"]
+    for p in bilabials:
+        before = (t > p.start - 0.06) & (t < p.start)
+        if before.any():
+            early += features.lip_press[before].max() > 0.3
+    assert early >= 0.8 * len(bilabials)
