@@ -13,9 +13,8 @@ from PIL import Image, ImageDraw
 from .face_rig import CHANNELS
 from .lipsync import Renderer
 from .portrait import Portrait
-from .visemes import MOUTH_SHAPES, VISEME_INDEX
+from .visemes import MOUTH_CONTROLS, MOUTH_SHAPES, VISEME_INDEX
 
-MOUTH_CONTROLS = ("jaw_open", "lip_spread", "lip_round", "lip_press")
 POSES: list[tuple[str, dict[str, float]]] = [
     ("neutral", {}),
     *[(v, dict(zip(MOUTH_CONTROLS, map(float, MOUTH_SHAPES[VISEME_INDEX[v]])))) for v in ("aa", "oh", "PP", "FF")],

@@ -19,6 +19,7 @@ from .features import Features
 from .motion import Motion
 from .mouth_interior import MouthInterior
 from .portrait import Portrait
+from .visemes import MOUTH_CONTROLS
 
 GRID_CELLS_PER_FACE = 24  # warp-field lattice resolution: cells across the face width
 MAX_GRID = 160
@@ -31,7 +32,7 @@ def frame_tracks(features: Features, motion: Motion | None) -> dict[str, np.ndar
     """Every channel the rig reads, ``[n_frames]`` each: mouth from features plus motion channels."""
     n = features.n_frames
     tracks = {name: np.zeros(n, np.float32) for name in CHANNELS}
-    for name in ("jaw_open", "lip_spread", "lip_round", "lip_press"):
+    for name in MOUTH_CONTROLS:
         tracks[name] += getattr(features, name)
     if motion is not None:
         if motion.n_frames != n:
@@ -40,7 +41,7 @@ def frame_tracks(features: Features, motion: Motion | None) -> dict[str, np.ndar
         for name, values in motion.channels.items():
             if name in tracks:
                 tracks[name] = tracks[name] + values.astype(np.float32)
-    for name in ("jaw_open", "lip_spread", "lip_round", "lip_press", "blink_l", "blink_r"):
+    for name in (*MOUTH_CONTROLS, "blink_l", "blink_r"):
         tracks[name] = np.clip(tracks[name], 0.0, 1.0)
     return tracks
 

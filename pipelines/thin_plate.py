@@ -37,7 +37,6 @@ def fit(centers: torch.Tensor, values: torch.Tensor, regularization: float = 1e-
 
 def evaluate(coefficients: torch.Tensor, centers: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
     """Spline values at ``points`` ``[B, M, 2]``."""
-    k = centers.shape[1]
     ones = torch.ones(*points.shape[:2], 1, dtype=points.dtype, device=points.device)
     basis = torch.cat([_kernel(points, centers), ones, points], dim=2)  # [B, M, K+3]
     return basis @ coefficients

@@ -1,6 +1,8 @@
 """Shared real inputs: the astronaut photo, synthesized speech with a clear pause, their features."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -49,10 +51,10 @@ def inner_lip_gap(frames: np.ndarray) -> np.ndarray:
     return np.array(gaps)
 
 
-MEDIA = __import__("pathlib").Path(__file__).parent / "media"
+MEDIA = Path(__file__).parent / "media"
 
 
-def media_file(name: str):
+def media_file(name: str) -> Path:
     path = MEDIA / name
     if not path.exists():
         pytest.fail(f"{path} is missing: run `make test` (it fetches the test media) "
@@ -68,3 +70,14 @@ def closed_mouth_photo() -> np.ndarray:
 
     image = Image.open(media_file("group_photo.jpg")).convert("RGB").crop((200, 60, 520, 380))
     return np.asarray(image.resize((640, 640), Image.LANCZOS))
+
+
+def eye_aspect_ratios(landmarks: np.ndarray) -> np.ndarray:
+    """Eye aspect ratio (right, left) of one face's detected landmarks: falls as the lids close."""
+    from pipelines.face_regions import LEFT_EYE_EAR, RIGHT_EYE_EAR
+
+    values = []
+    for idx in (RIGHT_EYE_EAR, LEFT_EYE_EAR):
+        p1, p2, p3, p4, p5, p6 = (landmarks[i, :2] for i in idx)
+        values.append((np.linalg.norm(p2 - p6) + np.linalg.norm(p3 - p5)) / (2 * np.linalg.norm(p1 - p4)))
+    return np.array(values)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import media_file
 from pipelines.audio import checked_speech, load_audio_file
 from pipelines.clock import check_fps
 from pipelines.errors import InputError
@@ -59,9 +60,7 @@ def test_unusable_images_say_why(tmp_path, case, expect):
 
 
 def test_several_faces_pick_the_largest_or_by_index():
-    from pathlib import Path
-
-    group = load_image_file(Path(__file__).parent / "media" / "group_photo.jpg")
+    group = load_image_file(media_file("group_photo.jpg"))
     first = analyze_portrait(group)
     second = analyze_portrait(group, face_index=1)
     assert first.face_width >= second.face_width

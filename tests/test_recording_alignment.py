@@ -9,16 +9,14 @@ width of a faint consonant, so they are the reference, with the 60 ms tolerance 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from conftest import media_file
 from pipelines.alignment import align
 from pipelines.audio import Audio, checked_speech, load_audio_file, resample
 from pipelines.features import compute_features
 
-MEDIA = Path(__file__).parent / "media"
 TRANSCRIPT = "He turned sharply, and faced Gregson across the table."
 # Phones of each word in the HTS label, in order ("sharply," and "and" run together: no pause).
 WORD_PHONES = [("he", 2), ("turned", 4), ("sharply", 6), ("and", 3), ("faced", 4),
@@ -28,16 +26,12 @@ TOLERANCE_S = 0.060
 
 @pytest.fixture(scope="module")
 def recording() -> Audio:
-    path = MEDIA / "arctic_a0009.wav"
-    if not path.exists():
-        pytest.fail("tests/media is missing: run `make test` (it fetches the media) "
-                    "or `python tools/fetch_test_media.py tests/media`")
-    return load_audio_file(path)
+    return load_audio_file(media_file("arctic_a0009.wav"))
 
 
 def reference_words() -> list[tuple[str, float, float]]:
     phones = []
-    for line in (MEDIA / "arctic_a0009_phone.lab").read_text().splitlines():
+    for line in media_file("arctic_a0009_phone.lab").read_text().splitlines():
         start, end, context = line.split()
         label = context.split("-")[1].split("+")[0]
         if label != "sil":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from conftest import inner_lip_gap
+from conftest import eye_aspect_ratios, inner_lip_gap
 from pipelines.clock import frame_centers
 from pipelines.blinks import inject_blinks
 from pipelines.lipsync import render_frames
@@ -61,18 +61,12 @@ def test_same_seed_same_frames_and_still_tracks_do_not_jitter(portrait, features
 
 def test_blinks_close_the_eyes(portrait, features):
     from pipelines.face_landmarks import detect_faces, find_model
-    from pipelines.face_regions import LEFT_EYE_EAR, RIGHT_EYE_EAR
 
     motion = inject_blinks(generate_motion(features, style="still"), features, times=[1.0])
     frames = _render(portrait, features, motion)
     closed = int(np.argmax(motion.channels["blink_l"]))
 
     def ear(frame):
-        lm = detect_faces(np.ascontiguousarray(frame), find_model())[0]
-        values = []
-        for p in (RIGHT_EYE_EAR, LEFT_EYE_EAR):
-            p1, p2, p3, p4, p5, p6 = (lm[i, :2] for i in p)
-            values.append((np.linalg.norm(p2 - p6) + np.linalg.norm(p3 - p5)) / (2 * np.linalg.norm(p1 - p4)))
-        return float(np.mean(values))
+        return float(np.mean(eye_aspect_ratios(detect_faces(np.ascontiguousarray(frame), find_model())[0])))
 
     assert ear(frames[closed]) < 0.6 * ear(frames[0])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import eye_aspect_ratios
 from pipelines.face_landmarks import detect_faces, find_model
 from pipelines.face_regions import LEFT_EYE_EAR, RIGHT_EYE_EAR
 from pipelines.face_rig import CHANNELS
@@ -73,15 +74,7 @@ def test_blink_closes_both_eyes(renderer, request):
         assert darkness[1] < 0.85 * darkness[0], darkness  # the second face wears dark eye shadow
     if "astronaut" in request.node.callspec.id:
         detected = landmarks(frames)
-
-        def ear(points):
-            values = []
-            for idx in (RIGHT_EYE_EAR, LEFT_EYE_EAR):
-                p1, p2, p3, p4, p5, p6 = (points[i, :2] for i in idx)
-                values.append((np.linalg.norm(p2 - p6) + np.linalg.norm(p3 - p5)) / (2 * np.linalg.norm(p1 - p4)))
-            return np.array(values)
-
-        assert np.all(ear(detected[1]) < 0.6 * ear(detected[0]))
+        assert np.all(eye_aspect_ratios(detected[1]) < 0.6 * eye_aspect_ratios(detected[0]))
 
 
 def test_outside_region_is_the_photo_and_still_tracks_do_not_jitter(renderer):
