@@ -19,8 +19,9 @@ def torch_device() -> torch.device:
     return comfy.model_management.get_torch_device()
 
 
-def progress(total: int):
-    """A ``progress(done, total)`` callback that drives the UI bar and honours Cancel."""
+def progress(total: int = 100):
+    """A ``progress(done, total)`` callback that drives the UI bar and honours Cancel; the bar
+    takes each call's own total (alignment learns its amount of work as it goes)."""
     import comfy.model_management
     import comfy.utils
 
@@ -28,7 +29,7 @@ def progress(total: int):
 
     def update(done: int, _total: int) -> None:
         comfy.model_management.throw_exception_if_processing_interrupted()
-        bar.update_absolute(done, total)
+        bar.update_absolute(done, _total)
 
     return update
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..pipelines.features import compute_features
 from ..pipelines.speech import DEFAULT_VOICE, available_voices, synthesize_speech
-from .comfy_glue import CATEGORY, VOICE_FOLDER, audio_from_comfy, audio_to_comfy, model_dirs
+from .comfy_glue import CATEGORY, VOICE_FOLDER, audio_from_comfy, audio_to_comfy, model_dirs, progress
 
 
 class TextToSpeech:
@@ -48,4 +48,4 @@ class AudioFeatures:
         }
 
     def analyse(self, audio: dict, fps: float, timeline=None, transcript: str = ""):
-        return (compute_features(audio_from_comfy(audio), fps, timeline, transcript or None),)
+        return (compute_features(audio_from_comfy(audio), fps, timeline, transcript or None, progress()),)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .alignment import align
+from .alignment import Progress, align
 from .audio import Audio
 from .audio_analysis import analyse
 from .clock import check_fps, frame_count
@@ -59,14 +59,15 @@ def _acoustic_mouth(acoustic: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def compute_features(audio: Audio, fps: float = 25.0, timeline: Timeline | None = None,
-                     transcript: str | None = None) -> Features:
-    """Speech → per-frame tracks. Without a timeline the recording is aligned (pocketsphinx)."""
+                     transcript: str | None = None, progress: Progress | None = None) -> Features:
+    """Speech → per-frame tracks. Without a timeline the recording is aligned (pocketsphinx);
+    ``progress(done, total)`` follows that alignment and may raise to stop it."""
     fps = float(check_fps(fps))
     n = frame_count(len(audio.samples), audio.sample_rate, fps)
     acoustic = analyse(audio, fps)
     notes: list[str] = []
     if timeline is None:
-        timeline = align(audio, transcript)
+        timeline = align(audio, transcript, progress)
         if timeline is None:
             notes.append("no words could be aligned; mouth follows loudness only")
     if timeline is not None and abs(timeline.duration_s - audio.duration_s) > 0.5:

@@ -12,12 +12,14 @@ from .face_landmarks import detect_faces, find_model
 
 MIN_SIDE, MAX_SIDE = 64, 8192
 MIN_FACE_PX = 64
+MIN_VISIBLE_FACE = 0.6  # share of the face box that must lie inside the photo
 # Animated region: an ellipse around the face reaching up into the hair and down to the neck,
 # in units of the face's width (sides) and height (top/bottom).
 REGION_SIDE = 0.5
 REGION_TOP = 0.55
 REGION_BOTTOM = 0.6
 FEATHER = 0.3  # fraction of the region radius over which the paste-back fades out
+BORDER_FADE = 0.25  # face widths over which animation fades out towards the photo's edge
 
 
 @dataclass
@@ -48,12 +50,14 @@ class Portrait:
         return float(self.face_box[3] - self.face_box[1])
 
     def region_weight(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        """Paste-back weight: 1 well inside the region, exactly 0 on and outside its ellipse."""
+        """Paste-back weight: 1 well inside the region, exactly 0 on and outside its ellipse and on
+        the photo's edge (a face cut off by the border would otherwise tear there)."""
         cx, cy = self.region_center
         rx, ry = self.region_radii
         r = np.sqrt(((xs - cx) / rx) ** 2 + ((ys - cy) / ry) ** 2)
-        u = np.clip((1.0 - r) / FEATHER, 0.0, 1.0)
-        return (u * u * (3 - 2 * u)).astype(np.float32)
+        height, width = self.image.shape[:2]
+        edge = np.minimum(np.minimum(xs, width - xs), np.minimum(ys, height - ys)) - 0.5
+        return (_smoothstep((1.0 - r) / FEATHER) * _smoothstep(edge / (BORDER_FADE * self.face_width)))
 
     def crop_mask(self) -> np.ndarray:
         """Region weight over the crop, ``[h, w]`` float32."""
@@ -67,6 +71,20 @@ class Portrait:
         x0, y0, x1, y1 = self.crop
         mask[y0:y1, x0:x1] = self.crop_mask()
         return mask
+
+
+def _smoothstep(u: np.ndarray) -> np.ndarray:
+    u = np.clip(u, 0.0, 1.0)
+    return (u * u * (3 - 2 * u)).astype(np.float32)
+
+
+def check_size(width: int, height: int, name: str = "image") -> None:
+    """Refuse photos too small to hold a face or too large to render, before any decoding."""
+    if min(width, height) < MIN_SIDE:
+        raise InputError(f"{name} is {width}x{height} px; use a photo at least {MIN_SIDE} px on each side.")
+    if max(width, height) > MAX_SIDE:
+        raise InputError(f"{name} is {width}x{height} px; downscale it to at most {MAX_SIDE} px "
+                         "on the long side (2048 px is plenty for a talking head).")
 
 
 def as_rgb_uint8(image: np.ndarray, name: str = "image") -> np.ndarray:
@@ -97,13 +115,31 @@ def load_image_file(path: str | Path) -> np.ndarray:
         raise InputError(f"image file {path} does not exist.")
     try:
         with Image.open(path) as im:
+            check_size(*im.size, name=str(path))  # from the header: a 12000 px photo is never decoded
             im = ImageOps.exif_transpose(im)
             if im.mode in ("I;16", "I;16B", "I;16L", "I"):
                 arr = np.asarray(im, dtype=np.float32)
                 return as_rgb_uint8(arr / max(1.0, float(arr.max())), str(path))
             return as_rgb_uint8(np.asarray(im.convert("RGB")), str(path))
+    except Image.DecompressionBombError as e:
+        raise InputError(f"{path} is too large to open safely ({e}); downscale it to at most "
+                         f"{MAX_SIDE} px on the long side.") from e
     except (UnidentifiedImageError, OSError, SyntaxError) as e:
         raise InputError(f"cannot read image {path}: {e}; save it as PNG or JPEG.") from e
+
+
+def _check_cut_off(lm: np.ndarray, size: tuple[int, int], name: str) -> None:
+    """A face partly outside the photo animates (the border stays fixed) unless the mouth or most
+    of the face is missing: then there is nothing believable to animate."""
+    w, h = size
+    x0, y0, x1, y1 = lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()
+    inside = (min(x1, w) - max(x0, 0)) * (min(y1, h) - max(y0, 0)) / ((x1 - x0) * (y1 - y0))
+    lips = lm[list(fr.OUTER_UPPER + fr.OUTER_LOWER), :2]
+    mouth_out = bool(((lips < 0) | (lips > [w - 1, h - 1])).any())
+    if mouth_out or inside < MIN_VISIBLE_FACE:
+        what = "the mouth is outside the photo" if mouth_out else f"only {inside:.0%} of it is inside the photo"
+        raise InputError(f"the face in {name} is cut off by the image border ({what}); use a photo "
+                         "(or a crop) with the whole face inside the frame.")
 
 
 def _mouth_state(image: np.ndarray, lm: np.ndarray) -> tuple[bool, bool]:
@@ -133,12 +169,10 @@ def _mouth_state(image: np.ndarray, lm: np.ndarray) -> tuple[bool, bool]:
 def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | None = None,
                      model_dirs: tuple[str, ...] = (), name: str = "image") -> Portrait:
     """Find the face (largest first; ``face_index`` picks another) and prepare the animated region."""
+    if np.ndim(image) >= 2:
+        check_size(np.shape(image)[1], np.shape(image)[0], name)
     image = as_rgb_uint8(image, name)
     h, w = image.shape[:2]
-    if min(h, w) < MIN_SIDE:
-        raise InputError(f"{name} is {w}x{h} px; use a photo at least {MIN_SIDE} px on each side.")
-    if max(h, w) > MAX_SIDE:
-        raise InputError(f"{name} is {w}x{h} px; downscale it to at most {MAX_SIDE} px on the long side.")
     faces = detect_faces(image, find_model(model_path, model_dirs))
     if not faces:
         raise InputError(f"no face found in {name}; use a photo where one face is clearly visible "
@@ -155,6 +189,7 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
                          f"is at least {MIN_FACE_PX} px wide (a closer or larger photo).")
     notes = []
     if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+        _check_cut_off(lm, (w, h), name)
         notes.append("the face is cut off by the image border; motion near the border is damped")
     top, bottom = y0 - REGION_TOP * fh, y1 + REGION_BOTTOM * fh
     center = (float((x0 + x1) / 2), float((top + bottom) / 2))

@@ -123,3 +123,69 @@ def test_out_of_range_motion_parameters(features):
         generate_motion(features, style="wild")
     with pytest.raises(InputError, match="blink rate"):
         inject_blinks(generate_motion(features), features, rate_per_min=100)
+
+
+def test_huge_photo_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    Image.new("L", (12000, 12000), 128).save(path, compress_level=1)
+    with pytest.raises(InputError, match=r"12000x12000 px; downscale it to at most 8192"):
+        load_image_file(path)
+    with pytest.raises(InputError, match=r"12000x12000 px; downscale"):  # an IMAGE from another node
+        analyze_portrait(np.broadcast_to(np.uint8(128), (12000, 12000, 3)), name="IMAGE")
+
+
+def test_face_cut_off_by_the_border(tmp_path, astronaut, portrait):
+    """Partly outside: it animates, the photo's border stays put. Mouth outside: refused."""
+    from pipelines.features import compute_features
+    from pipelines.lipsync import render_frames
+    from pipelines.motion import generate_motion
+    from pipelines.speech import synthesize_speech
+    from pipelines.audio import Audio
+
+    lips_x = portrait.landmarks[[61, 291], 0].min()
+    x0 = int(portrait.face_box[0] + lips_x) // 2  # cut the face off halfway to the mouth
+    cut = np.ascontiguousarray(astronaut[:, x0:])
+    cut_portrait = analyze_portrait(cut, name="cut.png")
+    assert any("cut off" in n for n in cut_portrait.notes)
+    speech = synthesize_speech("Hello there.")
+    features = compute_features(Audio(speech.samples, speech.sample_rate), 25.0, speech.timeline)
+    motion = generate_motion(features, seed=1)
+    frames = np.concatenate([b.numpy() for b in render_frames(cut_portrait, features, motion, "cpu")])
+    assert frames.shape[0] == features.n_frames and np.isfinite(frames).all()
+    outside = cut_portrait.region_mask() == 0
+    assert (frames[:, outside] == cut[outside]).all()
+    moved = np.abs(frames.astype(np.int16) - cut).max(axis=(0, 3))
+    assert moved[:, 0].max() == 0  # the photo's edge, which cuts the face, never moves
+
+    with pytest.raises(InputError, match="cut off by the image border"):
+        analyze_portrait(np.ascontiguousarray(astronaut[:, int(lips_x) + 10:]), name="half.png")
+
+
+def test_an_hour_of_audio_loads_and_analyses_in_bounded_memory(tmp_path, speech):
+    """60 minutes: decoded, analysed in blocks (seconds, not minutes) and cut into alignment
+    chunks of at most 30 s at pauses; rendering it is streamed by the CLI (README)."""
+    import tracemalloc
+    import wave
+
+    from pipelines.alignment import ALIGN_RATE, CHUNK_MAX_S, _pcm16, chunk_bounds
+    from pipelines.audio_analysis import analyse
+
+    take = np.concatenate([speech.samples, np.zeros(speech.sample_rate // 2, np.float32)])
+    hour = np.tile(take, int(3600 * speech.sample_rate / len(take)) + 1)[: 3600 * speech.sample_rate]
+    path = tmp_path / "hour.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(speech.sample_rate)
+        w.writeframes((hour * 32767).astype(np.int16).tobytes())
+    del hour
+    tracemalloc.start()
+    audio = load_audio_file(path)
+    assert audio.duration_s == 3600.0
+    tracks = analyse(audio, 25.0)
+    assert len(tracks["loudness"]) == 90_000 and 0.3 < tracks["voice_activity"].mean() < 0.95
+    bounds = chunk_bounds(_pcm16(audio))
+    assert bounds[0][0] == 0 and bounds[-1][1] == 3600 * ALIGN_RATE
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    assert max(b - a for a, b in bounds) <= CHUNK_MAX_S * ALIGN_RATE
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1.5 * 2**30, f"{peak / 2**30:.2f} GiB"  # whole-clip frame matrices took 4.7 GiB

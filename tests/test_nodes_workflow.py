@@ -146,3 +146,29 @@ def test_prefix_cannot_escape_output_folder(host, astronaut):
     frames = torch.zeros(2, 64, 64, 3)
     with pytest.raises(Exception, match="outside"):
         pack.NODE_CLASS_MAPPINGS["TalkingPhotoVideoCombine"]().combine(frames, 25.0, "../../evil", 20)
+
+
+def test_long_clip_fails_before_rendering_with_a_memory_estimate(host, portrait, features):
+    """60 minutes at 25 fps as an IMAGE batch would need hundreds of GiB: refused at once."""
+    import dataclasses
+    import time
+
+    pack, state, _ = host
+    hour = dataclasses.replace(features, n_frames=90_000, duration_s=3600.0)
+    state["progress"].clear()
+    started = time.perf_counter()
+    with pytest.raises(Exception, match=r"90000 frames of 512x512 need ~\d+\.\d GiB.*command line"):
+        pack.NODE_CLASS_MAPPINGS["TalkingPhotoLipSync"]().render(portrait, hour, 16)
+    assert time.perf_counter() - started < 1.0 and not state["progress"]
+
+
+def test_interrupt_stops_alignment_of_a_recording(host, speech):
+    pack, state, _ = host
+    audio = {"waveform": torch.from_numpy(speech.samples)[None, None], "sample_rate": speech.sample_rate}
+    state["calls"], state["interrupt_after"] = 0, 1
+    try:
+        with pytest.raises(Interrupted):
+            pack.NODE_CLASS_MAPPINGS["TalkingPhotoAudioFeatures"]().analyse(audio, 25.0)
+    finally:
+        state["interrupt_after"] = None
+    assert state["calls"] == 2

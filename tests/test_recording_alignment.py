@@ -88,3 +88,37 @@ def test_any_rate_and_channel_count_gives_the_same_mouth(recording, rate, channe
     features = compute_features(audio, 25, transcript=TRANSCRIPT)
     assert features.n_frames == reference.n_frames
     assert np.corrcoef(features.jaw_open, reference.jaw_open)[0, 1] > 0.9
+
+
+def test_long_recording_is_timed_in_chunks_with_the_transcript_shared_out(recording):
+    """A minute of speech (14 takes of the sentence with uneven gaps) is cut at pauses and each
+    chunk aligned on its own share of the transcript; every word keeps the 60 ms tolerance."""
+    gaps = [0.6 + 0.05 * (i % 7) for i in range(14)]
+    pieces, offsets, t = [], [], 0.0
+    for gap in gaps:
+        offsets.append(t)
+        silence = np.zeros(int(gap * recording.sample_rate), np.float32)
+        pieces += [recording.samples, silence]
+        t += recording.duration_s + len(silence) / recording.sample_rate
+    long = Audio(np.concatenate(pieces), recording.sample_rate)
+    calls = []
+    timeline = align(long, " ".join([TRANSCRIPT] * len(gaps)), progress=lambda d, n: calls.append((d, n)))
+    assert any("chunks" in n for n in timeline.notes)
+    ref = [(w, a + o, b + o) for o in offsets for w, a, b in reference_words()]
+    got = [(w.label, w.start, w.end) for w in timeline.words]
+    assert [g[0] for g in got] == [r[0] for r in ref]
+    errors = np.array([max(abs(g[1] - r[1]), abs(g[2] - r[2])) for g, r in zip(got, ref)])
+    assert errors.max() <= TOLERANCE_S, np.round(errors, 3)
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == calls[-1][1] and len(calls) > 3 * long.duration_s
+
+
+def test_alignment_stops_when_progress_raises(recording):
+    class Stop(Exception):
+        pass
+
+    def stop(done, total):
+        raise Stop
+
+    with pytest.raises(Stop):
+        align(recording, TRANSCRIPT, progress=stop)
