@@ -2,6 +2,7 @@
 from .motion_nodes import BlinkInjector, MotionGenerator
 from .portrait_node import LoadPortrait
 from .render_nodes import LipSync, VideoCombine
+from .report_node import SyncReport
 from .speech_nodes import AudioFeatures, TextToSpeech
 
 NODE_CLASSES = {
@@ -12,6 +13,7 @@ NODE_CLASSES = {
     "TalkingPhotoBlinkInjector": (BlinkInjector, "Blink Injector (Talking Photo)"),
     "TalkingPhotoLipSync": (LipSync, "Lip Sync (Talking Photo)"),
     "TalkingPhotoVideoCombine": (VideoCombine, "Video Combine (Talking Photo)"),
+    "TalkingPhotoSyncReport": (SyncReport, "Sync Report (Talking Photo)"),
 }
 NODE_CLASS_MAPPINGS = {key: cls for key, (cls, _) in NODE_CLASSES.items()}
 NODE_DISPLAY_NAME_MAPPINGS = {key: name for key, (_, name) in NODE_CLASSES.items()}

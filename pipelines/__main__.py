@@ -34,8 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("contact-sheet", help="render the key poses of a portrait into one PNG")
     c.add_argument("--image", help="portrait photo (default: the skimage astronaut)")
     c.add_argument("--out", default="docs/contact_sheet.png")
+    q = sub.add_parser("report", help="measure a talking video (ours or any mp4 with one face)")
+    q.add_argument("video", help="the video to measure")
+    q.add_argument("--audio", help="speech to compare with (default: the video's own audio track)")
+    q.add_argument("--timeline", help="timeline JSON, or the --report JSON of a render (scores bilabials, pauses)")
+    q.add_argument("--source", help="the still photo it was made from (default: the first frame)")
+    q.add_argument("--json", help="write the full report (with per-frame series) here")
+    q.add_argument("--png", help="write a one-page summary with plots here")
     b = sub.add_parser("bench", help="measure the speed of every stage on this machine")
     b.add_argument("--quick", action="store_true", help="fewer frames, 10 s clips only")
+    b.add_argument("--long", action="store_true", help="only the memory check: 512² clips of 1 and 10 minutes")
     b.add_argument("--device", default="cpu")
     b.add_argument("--json", help="also write the results here")
     return p
@@ -44,11 +52,32 @@ def _parser() -> argparse.ArgumentParser:
 def _bench(args) -> int:
     from .bench import print_tables, run
 
-    results = run(quick=args.quick, device=args.device)
+    results = run(quick=args.quick, long=args.long, device=args.device)
     print_tables(results)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(results, f, indent=1)
+    return 0
+
+
+def _report(args) -> int:
+    from .report_page import write_report_page
+    from .sync_report import report_video
+
+    try:
+        report = report_video(args.video, args.audio, args.timeline, args.source)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f)
+    if args.png:
+        write_report_page(report, args.png)
+    summary = {k: v for k, v in report.items() if k != "series"}
+    if summary["sync"]:
+        summary["sync"] = {k: v for k, v in summary["sync"].items() if not k.endswith("by_lag")}
+    print(json.dumps(summary, indent=1))
     return 0
 
 
@@ -76,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return _bench(args)
     if args.command == "contact-sheet":
         return _contact_sheet(args)
+    if args.command == "report":
+        return _report(args)
     from .render_job import render_talking_video
 
     if args.command == "demo":

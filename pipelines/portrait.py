@@ -128,6 +128,15 @@ def load_image_file(path: str | Path) -> np.ndarray:
         raise InputError(f"cannot read image {path}: {e}; save it as PNG or JPEG.") from e
 
 
+def region_ellipse(lm: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Centre and semi-axes of the animated region around a face's landmarks."""
+    x0, y0, x1, y1 = lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()
+    fw, fh = x1 - x0, y1 - y0
+    top, bottom = y0 - REGION_TOP * fh, y1 + REGION_BOTTOM * fh
+    return ((float((x0 + x1) / 2), float((top + bottom) / 2)),
+            (float(fw * (0.5 + REGION_SIDE)), float((bottom - top) / 2)))
+
+
 def _check_cut_off(lm: np.ndarray, size: tuple[int, int], name: str) -> None:
     """A face partly outside the photo animates (the border stays fixed) unless the mouth or most
     of the face is missing: then there is nothing believable to animate."""
@@ -183,7 +192,7 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
     lm = faces[face_index]
     x0, y0 = lm[:, 0].min(), lm[:, 1].min()
     x1, y1 = lm[:, 0].max(), lm[:, 1].max()
-    fw, fh = x1 - x0, y1 - y0
+    fw = x1 - x0
     if fw < MIN_FACE_PX:
         raise InputError(f"the face in {name} is only {fw:.0f} px wide; use a photo where the face "
                          f"is at least {MIN_FACE_PX} px wide (a closer or larger photo).")
@@ -191,9 +200,8 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
     if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
         _check_cut_off(lm, (w, h), name)
         notes.append("the face is cut off by the image border; motion near the border is damped")
-    top, bottom = y0 - REGION_TOP * fh, y1 + REGION_BOTTOM * fh
-    center = (float((x0 + x1) / 2), float((top + bottom) / 2))
-    radii = (float(fw * (0.5 + REGION_SIDE)), float((bottom - top) / 2))
+    center, radii = region_ellipse(lm)
+    top, bottom = center[1] - radii[1], center[1] + radii[1]
     crop = (max(0, int(np.floor(center[0] - radii[0])) - 2), max(0, int(np.floor(top)) - 2),
             min(w, int(np.ceil(center[0] + radii[0])) + 2), min(h, int(np.ceil(bottom)) + 2))
     mouth_open, teeth = _mouth_state(image, lm)

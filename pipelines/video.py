@@ -117,3 +117,21 @@ def write_video(path: str | Path, frames, fps: float, audio: np.ndarray | None =
         for batch in batches:
             writer.write(np.asarray(batch))
     return Path(path)
+
+
+def video_fps(path: str | Path) -> float:
+    """Frame rate of a video file's first video stream."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return float(stream.average_rate or stream.guessed_rate)
+
+
+def read_frames(path: str | Path):
+    """Yield the decoded frames of a video file one by one as uint8 ``[H, W, 3]`` (streaming)."""
+    import av
+
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            yield frame.to_ndarray(format="rgb24")

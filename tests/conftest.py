@@ -72,12 +72,3 @@ def closed_mouth_photo() -> np.ndarray:
     return np.asarray(image.resize((640, 640), Image.LANCZOS))
 
 
-def eye_aspect_ratios(landmarks: np.ndarray) -> np.ndarray:
-    """Eye aspect ratio (right, left) of one face's detected landmarks: falls as the lids close."""
-    from pipelines.face_regions import LEFT_EYE_EAR, RIGHT_EYE_EAR
-
-    values = []
-    for idx in (RIGHT_EYE_EAR, LEFT_EYE_EAR):
-        p1, p2, p3, p4, p5, p6 = (landmarks[i, :2] for i in idx)
-        values.append((np.linalg.norm(p2 - p6) + np.linalg.norm(p3 - p5)) / (2 * np.linalg.norm(p1 - p4)))
-    return np.array(values)

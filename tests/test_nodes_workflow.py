@@ -103,9 +103,10 @@ def run_workflow(pack, workflow: dict, image: torch.Tensor) -> dict:
     return results
 
 
-def test_all_seven_nodes_are_registered(host):
+def test_all_eight_nodes_are_registered(host):
     pack, _, _ = host
-    names = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync", "VideoCombine"}
+    names = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync",
+             "VideoCombine", "SyncReport"}
     assert {k.removeprefix("TalkingPhoto") for k in pack.NODE_CLASS_MAPPINGS} == names
     for cls in pack.NODE_CLASS_MAPPINGS.values():
         assert cls.CATEGORY.startswith("TalkingPhoto/")
@@ -172,3 +173,18 @@ def test_interrupt_stops_alignment_of_a_recording(host, speech):
     finally:
         state["interrupt_after"] = None
     assert state["calls"] == 2
+
+
+def test_sync_report_node_measures_frames(host, portrait, features, speech):
+    pack, state, _ = host
+    frames, _ = pack.NODE_CLASS_MAPPINGS["TalkingPhotoLipSync"]().render(portrait, features, 16)
+    frames = frames[:50]
+    audio = {"waveform": torch.from_numpy(speech.samples[: 2 * speech.sample_rate])[None, None],
+             "sample_rate": speech.sample_rate}
+    out = pack.NODE_CLASS_MAPPINGS["TalkingPhotoSyncReport"]().measure(frames, 25.0, audio, features.timeline, portrait)
+    report = json.loads(out["result"][0])
+    assert report["frames"] == 50 and report["background"]["max_abs_diff"] == 0
+    assert report["sync"]["confidence"] > 0
+    page = out["result"][1]
+    assert page.ndim == 4 and page.shape[-1] == 3 and float(page.max()) <= 1.0
+    assert state["progress"][-1] == 50

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from conftest import eye_aspect_ratios, inner_lip_gap
+from conftest import inner_lip_gap
+from pipelines.sync_report import eye_aspect_ratios
 from pipelines.clock import frame_centers
 from pipelines.blinks import inject_blinks
 from pipelines.lipsync import render_frames

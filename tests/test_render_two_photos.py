@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import eye_aspect_ratios
+from pipelines.sync_report import eye_aspect_ratios
 from pipelines.face_landmarks import detect_faces, find_model
 from pipelines.face_regions import LEFT_EYE_EAR, RIGHT_EYE_EAR
 from pipelines.face_rig import CHANNELS

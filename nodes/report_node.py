@@ -1,0 +1,36 @@
+"""SyncReport node: measures rendered frames (from any node) with a fresh face detector."""
+from __future__ import annotations
+
+import json
+
+import torch
+
+from ..pipelines.report_page import report_page
+from ..pipelines.sync_report import build_report, measure_frames
+from .comfy_glue import CATEGORY, audio_from_comfy, model_dirs, progress
+
+
+class SyncReport:
+    CATEGORY = f"{CATEGORY}/analysis"
+    RETURN_TYPES = ("STRING", "IMAGE")
+    RETURN_NAMES = ("report_json", "report_page")
+    FUNCTION = "measure"
+    OUTPUT_NODE = True
+    DESCRIPTION = ("Re-detects the face on every frame and reports lip-sync lag and confidence, lip closure "
+                   "on bilabials and pauses (with a timeline), blinks, head pose, background drift, sharpness.")
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {"frames": ("IMAGE",),
+                             "fps": ("FLOAT", {"default": 25.0, "min": 1.0, "max": 120.0, "step": 1.0})},
+                "optional": {"audio": ("AUDIO",), "timeline": ("TP_TIMELINE",), "portrait": ("TP_PORTRAIT",)}}
+
+    def measure(self, frames: torch.Tensor, fps: float, audio=None, timeline=None, portrait=None):
+        as_uint8 = ((frames[i].clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy() for i in range(len(frames)))
+        measures = measure_frames(as_uint8, portrait.image if portrait is not None else None, model_dirs(),
+                                  progress(len(frames)), len(frames))
+        report = build_report(measures, fps, (frames.shape[2], frames.shape[1]),
+                              audio_from_comfy(audio) if audio is not None else None, timeline)
+        page = torch.from_numpy(report_page(report)).float()[None] / 255.0
+        text = json.dumps({k: v for k, v in report.items() if k != "series"}, indent=1)
+        return {"ui": {"text": [text]}, "result": (json.dumps(report), page)}
