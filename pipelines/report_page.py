@@ -25,8 +25,9 @@ def _summary_lines(report: dict) -> list[str]:
     p = report["head_pose_deg"]
     lines.append("head std yaw/pitch/roll: " + " / ".join(f"{p[a]['std']:.1f}°" for a in ("yaw", "pitch", "roll")))
     bg = report["background"]
-    lines.append(f"background: mean |diff| {bg['mean_abs_diff']:.3f}, moved pixels {bg['moved_share']:.2%}; "
-                 f"face sharpness {report['sharpness_vs_source']:.2f}x source")
+    lines.append(f"background drift: mean {bg['drift_mean']:.3f}, max {bg['drift_max']:.3f} levels, moved pixels "
+                 f"{bg['moved_share']:.2%}; vs source {bg['vs_source_mean']:.2f}")
+    lines.append(f"face sharpness {report['sharpness_vs_source']:.2f}x source")
     return lines
 
 

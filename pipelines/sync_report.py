@@ -8,7 +8,9 @@ frame, so the same measurement applies to videos made by any tool. What is measu
   has the same spectrum but no relation to the mouth;
 - with a timeline: lips closed on bilabials (/p b m/) and the mouth closed in pauses;
 - blinks from eye-aspect-ratio dips; head pose (solvePnP on points the jaw does not move);
-- background drift outside the animated region, and face sharpness against the source.
+- background outside the animated region: its drift (change against the first frame: a moving
+  camera or a warp leaking out) apart from its difference to the source photo (which for an mp4
+  includes the codec's loss), and face sharpness against the source.
 """
 from __future__ import annotations
 
@@ -49,8 +51,9 @@ class FrameMeasures:
     aperture: np.ndarray
     eye_ratio: np.ndarray
     stable_points: np.ndarray  # [n, len(STABLE_POINTS), 3]
-    background_abs_diff: np.ndarray  # mean |frame - source| outside the region, per frame
+    background_drift: np.ndarray  # mean |frame - first frame| outside the region, per frame
     background_moved: np.ndarray  # share of those pixels off by more than MOVED_LEVELS
+    background_vs_source: np.ndarray  # mean |frame - source| outside the region, per frame
     sharpness: np.ndarray  # Laplacian variance in the source's face box
     source_sharpness: float  # the same for the source
 
@@ -97,8 +100,8 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
     """Detect the face on every frame (uint8 ``[H, W, 3]``) and measure it against ``source``
     (the photo; the first frame when None). ``progress(done, total)`` may raise to stop."""
     model = find_model(None, model_dirs)
-    rows: dict[str, list] = {k: [] for k in ("aperture", "eye_ratio", "stable_points", "background_abs_diff",
-                                             "background_moved", "sharpness")}
+    rows: dict[str, list] = {k: [] for k in ("aperture", "eye_ratio", "stable_points", "background_drift",
+                                             "background_moved", "background_vs_source", "sharpness")}
     mask = box = None
     source_sharpness = 0.0
     for frame in frames:
@@ -114,6 +117,7 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
             x1, y1 = ref[0][:, :2].max(0).astype(int)
             box = (slice(y0, y1), slice(x0, x1))
             source_bg = source[mask].astype(np.int16)
+            first_bg = frame[mask].astype(np.int16)
             source_sharpness = _laplacian_variance(_gray(source[box]))
         faces = detect_faces(frame, model)
         if faces:
@@ -125,9 +129,11 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
             rows["aperture"].append(np.nan)
             rows["eye_ratio"].append(np.nan)
             rows["stable_points"].append(np.full((len(STABLE_POINTS), 3), np.nan, np.float32))
-        diff = np.abs(frame[mask].astype(np.int16) - source_bg)
-        rows["background_abs_diff"].append(float(diff.mean()) if diff.size else 0.0)
-        rows["background_moved"].append(float((diff > MOVED_LEVELS).mean()) if diff.size else 0.0)
+        background = frame[mask].astype(np.int16)
+        drift = np.abs(background - first_bg)
+        rows["background_drift"].append(float(drift.mean()) if drift.size else 0.0)
+        rows["background_moved"].append(float((drift > MOVED_LEVELS).mean()) if drift.size else 0.0)
+        rows["background_vs_source"].append(float(np.abs(background - source_bg).mean()) if drift.size else 0.0)
         rows["sharpness"].append(_laplacian_variance(_gray(frame[box])))
         if progress is not None:
             progress(len(rows["aperture"]), max(total, len(rows["aperture"])))
@@ -279,9 +285,10 @@ def build_report(measures: FrameMeasures, fps: float, size: tuple[int, int], aud
                                  "range": round(float(np.nanmax(pose[:, j]) - np.nanmin(pose[:, j])), 2),
                                  "mean_speed_per_s": round(float(np.nanmean(speed[:, j])), 2) if n > 1 else 0.0}
                           for j, axis in enumerate(("yaw", "pitch", "roll"))},
-        "background": {"mean_abs_diff": round(float(measures.background_abs_diff.mean()), 4),
-                       "max_abs_diff": round(float(measures.background_abs_diff.max()), 4),
-                       "moved_share": round(float(measures.background_moved.max()), 6)},
+        "background": {"drift_mean": round(float(measures.background_drift.mean()), 4),
+                       "drift_max": round(float(measures.background_drift.max()), 4),
+                       "moved_share": round(float(measures.background_moved.max()), 6),
+                       "vs_source_mean": round(float(measures.background_vs_source.mean()), 4)},
         "sharpness_vs_source": round(float(np.mean(measures.sharpness) / max(measures.source_sharpness, 1e-6)), 3),
         "series": {"aperture": np.round(measures.aperture, 4).tolist(),
                    "eye_ratio": np.round(measures.eye_ratio, 4).tolist(),

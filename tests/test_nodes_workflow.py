@@ -183,7 +183,7 @@ def test_sync_report_node_measures_frames(host, portrait, features, speech):
              "sample_rate": speech.sample_rate}
     out = pack.NODE_CLASS_MAPPINGS["TalkingPhotoSyncReport"]().measure(frames, 25.0, audio, features.timeline, portrait)
     report = json.loads(out["result"][0])
-    assert report["frames"] == 50 and report["background"]["max_abs_diff"] == 0
+    assert report["frames"] == 50 and report["background"]["vs_source_mean"] == 0
     assert report["sync"]["confidence"] > 0
     page = out["result"][1]
     assert page.ndim == 4 and page.shape[-1] == 3 and float(page.max()) <= 1.0
