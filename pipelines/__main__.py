@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import InputError
 
+INTERRUPTED = 130  # the shell's code for Ctrl-C
 DEMO_TEXT = ("Hello! I am a photo, and now I can talk. "
              "Every word you hear moves my lips, and I blink when I pause.")
 
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("interrupted; no output written", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     if args.srt and result["timeline"]:
         from .timeline import Timeline
 
@@ -137,4 +139,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # while importing, before a stage could catch it
+        print("interrupted; no output written", file=sys.stderr)
+        code = INTERRUPTED
+    if code == INTERRUPTED:  # the partial file is gone; skip interpreter teardown (seconds on a busy machine)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

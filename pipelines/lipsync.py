@@ -93,7 +93,9 @@ class Renderer:
                                       gain=(2 * self.scale / max(w - 1, 1), 2 * self.scale / max(h - 1, 1)),
                                       offset=-1.0)
         clock = self._lap("tps_field", clock)
-        warped = F.grid_sample(self.crop_f.expand(b, -1, -1, -1), grid, mode="bilinear",
+        # Bicubic: bilinear sampling at fractional offsets halved the face's detail (Laplacian
+        # variance 0.57x the photo's in the quality report; bicubic 0.85x) for 4% of the frame rate.
+        warped = F.grid_sample(self.crop_f.expand(b, -1, -1, -1), grid, mode="bicubic",
                                padding_mode="border", align_corners=True)
         clock = self._lap("warp", clock)
         warped = self.interior.paint(

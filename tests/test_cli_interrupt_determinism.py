@@ -50,9 +50,9 @@ def test_ctrl_c_while_encoding_stops_within_a_second_and_leaves_no_file(tmp_path
     assert list(out_dir.iterdir()) == []
 
 
-@pytest.mark.parametrize("delay_s", [2.0, 3.5])
+@pytest.mark.parametrize("delay_s", [0.3, 2.0, 3.5])
 def test_ctrl_c_in_earlier_stages_stops_within_a_second(tmp_path, photo, delay_s):
-    """At these delays the run is loading models, detecting the face, synthesizing or timing."""
+    """At these delays the run is importing, loading models, detecting the face or synthesizing."""
     out = tmp_path / "talk.mp4"
     proc = _cli("render", "--image", str(photo), "--text", LONG_TEXT, "--out", str(out))
     time.sleep(delay_s)
