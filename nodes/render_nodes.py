@@ -7,9 +7,9 @@ import torch
 
 from ..pipelines.errors import InputError
 from ..pipelines.lipsync import render_frames
-from ..pipelines.video import AAC_RATES, write_video
-from ..pipelines.audio import resample
-from .comfy_glue import CATEGORY, audio_from_comfy, frames_to_image, progress, torch_device
+from ..pipelines.audio import to_mono
+from ..pipelines.video import AUDIO_FIT, FORMATS, check_audio_fit, write_video
+from .comfy_glue import CATEGORY, frames_to_image, progress, torch_device
 
 MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of available RAM
 
@@ -47,38 +47,61 @@ class LipSync:
         return frames_to_image(batches), mask
 
 
+def _core_video(path: str):
+    """A core VIDEO value (SaveVideo, video previews) where the host has the video API, else None."""
+    try:
+        from comfy_api.input_impl import VideoFromFile
+    except ImportError:
+        return None
+    return VideoFromFile(path)
+
+
+def _rgb_frames(images: torch.Tensor):
+    """IMAGE from any node (gray, RGB or RGBA) → uint8 RGB batches, 32 frames at a time."""
+    for i in range(0, images.shape[0], 32):
+        batch = images[i:i + 32, ..., :3]
+        if batch.shape[-1] == 1:
+            batch = batch.expand(-1, -1, -1, 3)
+        yield (batch.clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
+
+
 class VideoCombine:
     CATEGORY = f"{CATEGORY}/output"
-    RETURN_TYPES = ("STRING",)
-    RETURN_NAMES = ("path",)
+    RETURN_TYPES = ("STRING", "VIDEO")
+    RETURN_NAMES = ("path", "video")
     FUNCTION = "combine"
     OUTPUT_NODE = True
-    DESCRIPTION = "Frames + audio → H.264/AAC mp4 in ComfyUI's output folder."
+    DESCRIPTION = ("Frames + audio → mp4 (H.264 + AAC), webm (VP9 + Opus) or GIF (silent) in ComfyUI's output "
+                   "folder, written to a temporary file and renamed when complete.")
 
     @classmethod
     def INPUT_TYPES(cls):
         return {"required": {"images": ("IMAGE",),
                              "fps": ("FLOAT", {"default": 25.0, "min": 1.0, "max": 120.0, "step": 1.0}),
                              "filename_prefix": ("STRING", {"default": "TalkingPhoto/talk"}),
-                             "crf": ("INT", {"default": 20, "min": 0, "max": 51})},
+                             "format": (list(FORMATS), {"default": "mp4", "tooltip": "GIF has no sound"}),
+                             "crf": ("INT", {"default": 20, "min": 0, "max": 51,
+                                             "tooltip": "quality: lower is better and larger (mp4, webm)"}),
+                             "audio_fit": (list(AUDIO_FIT), {
+                                 "default": "pad_or_trim",
+                                 "tooltip": "audio shorter than the frames is padded with silence; longer audio "
+                                            "is cut at the last frame (pad_or_trim) or refused (pad_only)"})},
                 "optional": {"audio": ("AUDIO",)}}
 
-    def combine(self, images: torch.Tensor, fps: float, filename_prefix: str, crf: int, audio=None):
+    def combine(self, images: torch.Tensor, fps: float, filename_prefix: str, format: str = "mp4",
+                crf: int = 20, audio_fit: str = "pad_or_trim", audio=None):
         import folder_paths
 
         out_dir = folder_paths.get_output_directory()
         folder, name, counter, subfolder, _ = folder_paths.get_save_image_path(
             filename_prefix, out_dir, images.shape[2], images.shape[1])
-        filename = f"{name}_{counter:05}.mp4"
+        filename = f"{name}_{counter:05}_.{FORMATS[format].container}"
         samples, rate = None, 0
         if audio is not None:
-            speech = audio_from_comfy(audio)
-            rate = speech.sample_rate if speech.sample_rate in AAC_RATES else 48000
-            samples = resample(speech.samples, speech.sample_rate, rate)
-        batches = ((images[i:i + 32].clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
-                   for i in range(0, images.shape[0], 32))
-        path = write_video(os.path.join(folder, filename), batches, fps, samples, rate, crf)
-        preview = {"filename": filename, "subfolder": subfolder, "type": "output", "format": "video/h264-mp4"}
-        return {"ui": {"images": [preview], "animated": (True,)}, "result": (str(path),)}
-
-
+            rate = int(audio["sample_rate"])
+            samples = to_mono(audio["waveform"][0].detach().cpu().float().numpy())
+            check_audio_fit(images.shape[0], fps, samples.shape[-1], rate, audio_fit)
+        path = write_video(os.path.join(folder, filename), _rgb_frames(images), fps, samples, rate, crf,
+                           progress(images.shape[0]), images.shape[0])
+        preview = {"filename": filename, "subfolder": subfolder, "type": "output", "format": FORMATS[format].mime}
+        return {"ui": {"images": [preview], "animated": (True,)}, "result": (str(path), _core_video(str(path)))}

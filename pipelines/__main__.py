@@ -14,7 +14,7 @@ DEMO_TEXT = ("Hello! I am a photo, and now I can talk. "
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m pipelines", description="Talking photo: photo + text/audio → mp4")
+    p = argparse.ArgumentParser(prog="python -m pipelines", description="Talking photo: photo + text/audio → mp4/webm/gif")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="render a talking video")
     r.add_argument("--image", required=True, help="portrait photo (PNG/JPEG/...)")
@@ -25,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="render the bundled demo (skimage astronaut photo)")
     d.add_argument("--text", default=DEMO_TEXT)
     for q in (r, d):
-        q.add_argument("--out", required=q is r, default="demo.mp4", help="output .mp4")
+        q.add_argument("--out", required=q is r, default="demo.mp4", help="output .mp4 (H.264+AAC), .webm (VP9+Opus) or .gif")
         q.add_argument("--fps", type=float, default=25.0)
         q.add_argument("--seed", type=int, default=0)
         q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")

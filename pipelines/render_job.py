@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .audio import Audio, load_audio_file, resample
+from .audio import Audio, load_audio_file
 from .blinks import inject_blinks
 from .clock import check_fps
 from .errors import InputError
@@ -19,9 +19,7 @@ from .lipsync import Progress, render_frames
 from .motion import generate_motion
 from .portrait import analyze_portrait, load_image_file
 from .speech import DEFAULT_VOICE, synthesize_speech
-from .video import AAC_RATES, VideoWriter
-
-VIDEO_AUDIO_RATE = 48000
+from .video import VideoWriter, output_format
 
 
 @dataclass
@@ -45,8 +43,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
         raise InputError("give exactly one of text or audio.")
     check_fps(fps)
     out = Path(out)
-    if out.suffix.lower() != ".mp4":
-        raise InputError(f"output {out} must end in .mp4.")
+    output_format(out)  # refuse an unknown suffix before any work
     timer = StageTimer()
     t0 = time.perf_counter()
     name = str(image) if isinstance(image, (str, Path)) else "image"
@@ -72,10 +69,8 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     motion = inject_blinks(motion, features, seed=seed)
     timer.add("motion+blinks", t0)
 
-    rate = sound.sample_rate if sound.sample_rate in AAC_RATES else VIDEO_AUDIO_RATE
-    track = resample(sound.samples, sound.sample_rate, rate)
     h, w = portrait.image.shape[:2]
-    with VideoWriter(out, fps, w, h, track, rate) as writer:
+    with VideoWriter(out, fps, w, h, sound.samples, sound.sample_rate) as writer:
         t_render = time.perf_counter()
         for batch in render_frames(portrait, features, motion, device, progress=progress):
             timer.add("render", t_render)

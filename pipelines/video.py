@@ -1,71 +1,157 @@
-"""VideoCombine's engine: frames + audio → H.264/AAC mp4 with PyAV, written atomically.
+"""VideoCombine's engine: frames + audio → mp4 (H.264 + AAC), webm (VP9 + Opus) or GIF, with
+PyAV, written atomically.
 
 Frames are encoded as they arrive (so memory does not grow with clip length) and audio is
 interleaved batch by batch. Output goes to a temporary file beside the target and is renamed
-only when complete; any failure or interruption removes it.
+only when complete; any failure or interruption removes it. The container follows the file's
+suffix, so the command line and the node share one writer.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from .audio import resample
 from .clock import check_fps, video_samples
+from .errors import InputError
 
 AUDIO_FRAME = 1024
 AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+OPUS_RATES = (48000, 24000, 16000, 12000, 8000)
+AUDIO_FIT = ("pad_or_trim", "pad_only")  # how audio of another length than the frames is fitted
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class VideoFormat:
+    """One output container: its codecs and encoder options (crf is added per call)."""
+    container: str
+    video_codec: str
+    pix_fmt: str
+    options: dict
+    audio_codec: str | None  # None: the container carries no sound (GIF)
+    audio_rates: tuple[int, ...] = ()
+    mime: str = ""
+
+
+FORMATS = {
+    "mp4": VideoFormat("mp4", "libx264", "yuv420p", {"preset": "veryfast"}, "aac", AAC_RATES, "video/h264-mp4"),
+    # realtime deadline: VP9's default 'good' speed is ~20x slower than rendering
+    "webm": VideoFormat("webm", "libvpx-vp9", "yuv420p",
+                        {"b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"},
+                        "libopus", OPUS_RATES, "video/webm"),
+    "gif": VideoFormat("gif", "gif", "pal8", {}, None, (), "image/gif"),
+}
+
+
+def output_format(path: str | Path) -> VideoFormat:
+    """The format a file name asks for (by suffix)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise InputError(f"cannot write '{Path(path).name}': use a .mp4, .webm or .gif file name.")
+    return FORMATS[suffix]
+
+
+def check_audio_fit(n_frames: int, fps: float, n_samples: int, sample_rate: int, fit: str) -> None:
+    """'pad_only' refuses audio longer than the frames instead of cutting the end of the speech."""
+    if fit not in AUDIO_FIT:
+        raise InputError(f"audio fit must be one of {', '.join(AUDIO_FIT)}, got {fit!r}.")
+    span = video_samples(n_frames, sample_rate, fps)
+    if fit == "pad_only" and n_samples > span:
+        raise InputError(f"the audio ({n_samples / sample_rate:.2f} s) is longer than the {n_frames} frames "
+                         f"({span / sample_rate:.2f} s at {float(fps):g} fps); give all the frames, or choose "
+                         "audio fit 'pad_or_trim' to cut the audio at the last frame.")
+
+
+class _GifPalette:
+    """One palette for the whole clip, from the first frames: the still background then maps to the
+    same indices in every frame (a per-frame palette makes it flicker); no dithering for the same reason."""
+
+    def __init__(self, frames: np.ndarray):
+        from PIL import Image
+
+        step = max(1, len(frames) // 8)
+        sample = np.concatenate(list(frames[::step][:8]), axis=0)
+        self._image = Image.fromarray(sample).quantize(256, method=Image.Quantize.MEDIANCUT)
+        rgb = np.asarray(self._image.getpalette()[:768], np.uint8).reshape(-1, 3)
+        self.colors = np.zeros((256, 4), np.uint8)  # PyAV takes pal8 entries as A, R, G, B bytes
+        self.colors[:, 0], self.colors[:len(rgb), 1:] = 255, rgb
+
+    def indices(self, frame: np.ndarray) -> np.ndarray:
+        from PIL import Image
+
+        return np.asarray(Image.fromarray(frame).quantize(palette=self._image, dither=Image.Dither.NONE))
 
 
 class VideoWriter:
-    """Context manager: ``write(frames)`` uint8 ``[B, H, W, 3]``; audio is padded to the video's length."""
+    """Context manager: ``write(frames)`` uint8 ``[B, H, W, 3]``; audio (any rate) is resampled to one
+    the container takes and padded with silence or cut to the video's length."""
 
     def __init__(self, path: str | Path, fps: float, width: int, height: int,
-                 audio: np.ndarray | None = None, sample_rate: int = 0, crf: int = 20,
-                 preset: str = "veryfast"):
+                 audio: np.ndarray | None = None, sample_rate: int = 0, crf: int = 20):
         self.path = Path(path)
+        self.format = output_format(self.path)
         self.fps = check_fps(fps)
-        self.width, self.height = width + width % 2, height + height % 2  # yuv420p needs even sizes
-        self.pad = (height % 2, width % 2)
-        self.audio = None if audio is None else np.asarray(audio, np.float32).reshape(-1)
-        self.sample_rate = sample_rate
-        self.crf, self.preset = crf, preset
+        even = self.format.pix_fmt == "yuv420p"  # 4:2:0 chroma needs even sizes
+        self.width, self.height = width + even * (width % 2), height + even * (height % 2)
+        self.pad = (self.height - height, self.width - width)
+        self.audio, self.sample_rate = None, 0
+        if audio is not None and self.format.audio_codec is not None:
+            rates = self.format.audio_rates
+            self.sample_rate = sample_rate if sample_rate in rates else 48000
+            self.audio = resample(np.asarray(audio, np.float32).reshape(-1), sample_rate, self.sample_rate)
+        self.crf = crf
         self.frames_written = 0
         self.audio_written = 0
+        self._palette: _GifPalette | None = None
 
     def __enter__(self) -> "VideoWriter":
         import av
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".part.mp4", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".part.{self.format.container}",
+                                   dir=self.path.parent)
         os.close(fd)
         self._tmp = Path(tmp)
-        self._container = av.open(str(self._tmp), mode="w", format="mp4")
-        v = self._container.add_stream("libx264", rate=self.fps)
-        v.width, v.height, v.pix_fmt = self.width, self.height, "yuv420p"
+        self._container = av.open(str(self._tmp), mode="w", format=self.format.container)
+        v = self._container.add_stream(self.format.video_codec, rate=self.fps)
+        v.width, v.height, v.pix_fmt = self.width, self.height, self.format.pix_fmt
         v.time_base = Fraction(1, 1) / self.fps
-        v.options = {"crf": str(self.crf), "preset": self.preset}
+        options = dict(self.format.options)
+        if self.format.container != "gif":
+            options["crf"] = str(self.crf)
+        v.options = options
         self._video = v
         self._audio = None
         if self.audio is not None:
-            if self.sample_rate not in AAC_RATES:
-                raise ValueError(f"sample rate {self.sample_rate} is not an AAC rate; resample first.")
-            a = self._container.add_stream("aac", rate=self.sample_rate)
+            a = self._container.add_stream(self.format.audio_codec, rate=self.sample_rate)
             a.layout = "mono"
             a.time_base = Fraction(1, self.sample_rate)
             self._audio = a
         return self
 
-    def write(self, frames: np.ndarray) -> None:
+    def _video_frame(self, f: np.ndarray):
         import av
 
+        if self._palette is None:
+            return av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
+        return av.VideoFrame.from_ndarray((self._palette.indices(f), self._palette.colors), format="pal8")
+
+    def write(self, frames: np.ndarray) -> None:
         frames = np.asarray(frames)
         if any(self.pad):
             frames = np.pad(frames, ((0, 0), (0, self.pad[0]), (0, self.pad[1]), (0, 0)), mode="edge")
+        if self.format.pix_fmt == "pal8" and self._palette is None:
+            self._palette = _GifPalette(frames)
         for f in frames:
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
+            frame = self._video_frame(f)
             frame.pts = self.frames_written
             self.frames_written += 1
             self._container.mux(self._video.encode(frame))
@@ -105,17 +191,20 @@ class VideoWriter:
 
 
 def write_video(path: str | Path, frames, fps: float, audio: np.ndarray | None = None,
-                sample_rate: int = 0, crf: int = 20) -> Path:
-    """Encode an iterable of ``[B, H, W, 3]`` uint8 batches (e.g. from ``render_frames``)."""
+                sample_rate: int = 0, crf: int = 20, progress: Progress | None = None,
+                n_frames: int = 0) -> Path:
+    """Encode an iterable of ``[B, H, W, 3]`` uint8 batches (e.g. from ``render_frames``);
+    ``progress(done, n_frames)`` after each batch may raise to cancel (no file is left)."""
     batches = iter(frames)
     first = next(batches, None)
     if first is None:
-        raise ValueError("no frames to write")
+        raise InputError("no frames to write; connect an IMAGE batch with at least one frame.")
     first = np.asarray(first)
     with VideoWriter(path, fps, first.shape[2], first.shape[1], audio, sample_rate, crf) as writer:
-        writer.write(first)
-        for batch in batches:
+        for batch in itertools.chain([first], batches):
             writer.write(np.asarray(batch))
+            if progress is not None:
+                progress(writer.frames_written, n_frames)
     return Path(path)
 
 

@@ -188,3 +188,31 @@ def test_sync_report_node_measures_frames(host, portrait, features, speech):
     page = out["result"][1]
     assert page.ndim == 4 and page.shape[-1] == 3 and float(page.max()) <= 1.0
     assert state["progress"][-1] == 50
+
+
+def test_video_combine_takes_frames_and_audio_from_any_node(host):
+    """RGBA or gray IMAGE batches, 8 kHz stereo audio (not speech), all three containers."""
+    pack, _, out_dir = host
+    node = pack.NODE_CLASS_MAPPINGS["TalkingPhotoVideoCombine"]()
+    generator = torch.Generator().manual_seed(0)
+    stereo = {"waveform": torch.rand(1, 2, 3200, generator=generator) - 0.5, "sample_rate": 8000}
+    for fmt, channels in (("webm", 4), ("gif", 1), ("mp4", 3)):
+        frames = torch.rand(10, 64, 47, channels, generator=generator)
+        out = node.combine(frames, 25.0, f"formats/{fmt}", fmt, 30, "pad_or_trim", stereo)
+        path = Path(out["result"][0])
+        assert path.suffix == f".{fmt}" and out["ui"]["images"][0]["filename"] == path.name
+        with av.open(str(path)) as c:
+            assert sum(1 for _ in c.decode(video=0)) == 10
+            assert len(c.streams.audio) == (fmt != "gif")
+    assert sorted(p.suffix for p in (out_dir / "formats").iterdir()) == [".gif", ".mp4", ".webm"]
+
+
+def test_video_combine_pad_only_refuses_longer_audio_and_writes_nothing(host):
+    from talking_photo.pipelines.errors import InputError
+
+    pack, _, out_dir = host
+    node = pack.NODE_CLASS_MAPPINGS["TalkingPhotoVideoCombine"]()
+    speech = {"waveform": torch.zeros(1, 1, 16000), "sample_rate": 16000}  # 1 s against 0.4 s of frames
+    with pytest.raises(InputError, match="longer than the 10 frames"):
+        node.combine(torch.rand(10, 32, 32, 3), 25.0, "padonly/t", "mp4", 20, "pad_only", speech)
+    assert not (out_dir / "padonly").exists() or list((out_dir / "padonly").iterdir()) == []

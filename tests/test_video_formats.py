@@ -1,0 +1,91 @@
+"""The writer's three containers, and audio of another length than the frames.
+
+Frames are a still textured background with a moving square, so the still part can be checked
+pixel by pixel and the moving part for fidelity.
+"""
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from pipelines.clock import video_samples
+from pipelines.errors import InputError
+from pipelines.video import check_audio_fit, write_video
+
+FPS = 25.0
+N = 30
+RATE = 22050
+
+
+@pytest.fixture(scope="module")
+def frames(astronaut) -> np.ndarray:
+    still = astronaut[::4, ::4].copy()  # 128x128
+    out = np.repeat(still[None], N, axis=0)
+    for i in range(N):
+        out[i, 40:60, 10 + 2 * i:30 + 2 * i] = (255, 40, 40)
+    return out
+
+
+def _tone(seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+def _decode(path):
+    with av.open(str(path)) as c:
+        video = np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])
+    with av.open(str(path)) as c:
+        audio = [(s.codec_context.name, s.sample_rate) for s in c.streams.audio]
+        samples = sum(f.samples for f in c.decode(audio=0)) if audio else 0
+    return video, audio, samples
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return 10 * np.log10(255.0 ** 2 / mse)
+
+
+def test_webm_is_vp9_with_opus_spanning_exactly_the_frames(tmp_path, frames):
+    path = write_video(tmp_path / "talk.webm", [frames[:16], frames[16:]], FPS, _tone(1.0), RATE, crf=20)
+    video, audio, samples = _decode(path)
+    with av.open(str(path)) as c:
+        assert c.streams.video[0].codec_context.name == "vp9"
+    assert video.shape == frames.shape and _psnr(video, frames) > 30
+    assert audio == [("opus", 48000)]  # 22.05 kHz speech resampled to a rate Opus takes
+    span = video_samples(N, 48000, FPS)
+    assert abs(samples - span) <= 960  # within one Opus packet of the video's length
+    assert [p.name for p in tmp_path.iterdir()] == ["talk.webm"]
+
+
+def test_gif_keeps_the_still_background_identical_in_every_frame(tmp_path, frames):
+    path = write_video(tmp_path / "talk.gif", [frames], FPS, _tone(1.0), RATE)
+    video, audio, _ = _decode(path)
+    assert video.shape == frames.shape and audio == []  # GIF carries no sound
+    still = np.ones(frames.shape[1:3], bool)
+    still[38:62, :] = False  # rows the square crosses
+    assert np.array_equal(video[:, still], np.repeat(video[:1, still], N, axis=0))
+    assert _psnr(video, frames) > 24  # 256 colours, no dithering
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0]
+        assert float(stream.duration * stream.time_base) == pytest.approx(N / FPS, abs=0.02)
+
+
+def test_mp4_audio_is_padded_or_trimmed_to_the_frames(tmp_path, frames):
+    span = video_samples(N, RATE, FPS)
+    for seconds in (0.5, 2.0):  # shorter, then longer than the 1.2 s of frames
+        path = write_video(tmp_path / f"{seconds}.mp4", [frames], FPS, _tone(seconds), RATE)
+        video, audio, samples = _decode(path)
+        assert len(video) == N and audio == [("aac", RATE)]
+        assert abs(samples - span) <= 1024
+    check_audio_fit(N, FPS, span, RATE, "pad_only")  # exactly as long: fine
+    with pytest.raises(InputError, match="longer than the 30 frames"):
+        check_audio_fit(N, FPS, span + RATE // 10, RATE, "pad_only")
+
+
+def test_unknown_suffix_and_empty_frames_are_refused_without_a_file(tmp_path, frames):
+    with pytest.raises(InputError, match=r"\.mp4, \.webm or \.gif"):
+        write_video(tmp_path / "talk.avi", [frames], FPS)
+    with pytest.raises(InputError, match="no frames"):
+        write_video(tmp_path / "talk.mp4", [], FPS)
+    assert list(tmp_path.iterdir()) == []
