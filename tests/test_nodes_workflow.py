@@ -91,6 +91,8 @@ def run_workflow(pack, workflow: dict, image: torch.Tensor) -> dict:
                 kwargs[name] = value
         if node["class_type"] == "LoadImage":
             out = (image, None)
+        elif node["class_type"] == "PreviewImage":  # a core display node: nothing to compute
+            out = ()
         else:
             cls = pack.NODE_CLASS_MAPPINGS[node["class_type"]]
             out = getattr(cls(), cls.FUNCTION)(**kwargs)
@@ -115,16 +117,16 @@ def test_all_eight_nodes_are_registered(host):
 
 def test_text_workflow_renders_an_mp4(host, astronaut):
     pack, state, out_dir = host
-    workflow = json.loads((ROOT / "workflows" / "text_to_talking_video.api.json").read_text())
-    workflow["3"]["inputs"]["text"] = "Nice to meet you."
+    workflow = json.loads((ROOT / "workflows" / "api" / "text_to_talking_video.json").read_text())
+    workflow["4"]["inputs"]["text"] = "Nice to meet you."
     image = torch.from_numpy(astronaut).float()[None] / 255.0
     results = run_workflow(pack, workflow, image)
-    path = Path(results["8"][0])
+    path = Path(results["9"][0])
     assert path.is_file() and out_dir in path.parents
-    frames, mask = results["7"]
+    frames, mask = results["8"]
     assert frames.shape[1:] == image.shape[1:] and frames.dtype == torch.float32
     assert mask.shape == (1, 512, 512)
-    audio = results["3"][0]
+    audio = results["4"][0]
     duration = audio["waveform"].shape[-1] / audio["sample_rate"]
     with av.open(str(path)) as c:
         assert sum(1 for _ in c.decode(video=0)) == frames.shape[0] == math.ceil(duration * 25)

@@ -1,126 +1,194 @@
-"""Writes each workflow in workflows/ twice from one graph description: ComfyUI UI format
-(loads in the front end) and API format (for /prompt). Run: python tools/make_workflows.py"""
+"""Writes each shipped workflow twice from one graph description: ComfyUI's UI format in
+``workflows/`` (the front end loads it; ComfyUI lists this folder in its template browser) and the
+API format in ``workflows/api/`` (for ``POST /prompt``; a subfolder, so it is not listed twice).
+
+Node definitions (widget order, sockets) come from a real host's ``/object_info``, so core nodes
+are written exactly as that ComfyUI defines them. Usage, with the test host (``make host``) running:
+    python tools/make_workflows.py http://127.0.0.1:8188/object_info
+"""
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE_WIDGETS = {"LoadImage": [("image", "IMAGE_FILE"), ("upload", "UPLOAD")]}
-CORE_OUTPUTS = {"LoadImage": [("IMAGE", "IMAGE"), ("MASK", "MASK")]}
+WIDGET_TYPES = ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO")
+SD15 = "v1-5-pruned-emaonly-fp16.safetensors"
+SD15_URL = ("https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/"
+            f"{SD15}?download=true")
 
 
-def _folder_paths_stand_in() -> None:
-    """Node definitions list model folders; outside ComfyUI those are empty (only 'joe' voices)."""
-    import tempfile
-    import types
-
-    fp = types.ModuleType("folder_paths")
-    fp.models_dir = tempfile.mkdtemp()
-    fp.folder_names_and_paths = {}
-    fp.add_model_folder_path = lambda name, path: fp.folder_names_and_paths.setdefault(name, ([path], set()))
-    fp.get_folder_paths = lambda name: fp.folder_names_and_paths[name][0]
-    sys.modules.setdefault("folder_paths", fp)
-
-
-def load_pack():
-    _folder_paths_stand_in()
-    spec = importlib.util.spec_from_file_location("talking_photo", ROOT / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["talking_photo"] = module
-    spec.loader.exec_module(module)
-    return module.NODE_CLASS_MAPPINGS
-
-
-def node_io(node_type: str, classes: dict):
-    """(link inputs, widget inputs, outputs) of a node type, in ComfyUI's order."""
-    if node_type in CORE_WIDGETS:
-        return [], CORE_WIDGETS[node_type], CORE_OUTPUTS[node_type]
-    cls = classes[node_type]
-    spec = cls.INPUT_TYPES()
-    links, widgets = [], []
+def inputs_of(definition: dict) -> list[tuple[str, str, dict, bool]]:
+    """(name, type, options, optional) of every input, in the order the front end lays them out."""
+    out = []
     for section in ("required", "optional"):
-        for name, (kind, *opts) in spec.get(section, {}).items():
-            is_widget = isinstance(kind, list) or kind in ("INT", "FLOAT", "STRING", "BOOLEAN")
-            (widgets if is_widget else links).append((name, kind if not isinstance(kind, list) else "COMBO",
-                                                       opts[0] if opts else {}))
-    outputs = list(zip(cls.RETURN_NAMES, cls.RETURN_TYPES))
-    return links, widgets, outputs
+        for name, spec in definition["input"].get(section, {}).items():
+            kind, options = spec[0], dict(spec[1] if len(spec) > 1 else {})
+            choices = kind if isinstance(kind, list) else options.get("options")
+            if choices and "default" not in options:
+                options["default"] = choices[0]  # what the front end shows for a list without a default
+            out.append((name, "COMBO" if isinstance(kind, list) else kind, options, section == "optional"))
+    return out
 
 
-def build(name: str, graph: list[dict], classes: dict) -> tuple[dict, dict]:
-    api, nodes, links = {}, [], []
+def widget_values(definition: dict, values: dict) -> list:
+    """``widgets_values`` as the front end saves them, extra widgets included."""
+    out = []
+    for name, kind, options, _ in inputs_of(definition):
+        if kind not in WIDGET_TYPES:
+            continue
+        out.append(values.get(name, options.get("default")))
+        if options.get("control_after_generate"):
+            out.append("fixed")  # shipped workflows are reproducible
+        if options.get("image_upload"):
+            out.append("image")
+        if options.get("audio_upload"):
+            out.extend([None, None])
+    return out
+
+
+def build(name: str, graph: list[dict], defs: dict) -> tuple[dict, dict]:
+    """UI and API documents of one graph: ``{"id", "type", "pos", "widgets", "links", "title"}``."""
     by_id = {n["id"]: n for n in graph}
-    out_links: dict[tuple[int, int], list[int]] = {}
+    links, out_links = [], {}
     for n in graph:
+        names = [i[0] for i in inputs_of(defs[n["type"]]) if i[1] not in WIDGET_TYPES]
         for inp, (src, slot) in n.get("links", {}).items():
-            link_id = len(links) + 1
-            src_type = node_io(by_id[src]["type"], classes)[2][slot][1]
-            dst_links = node_io(n["type"], classes)[0]
-            dst_slot = [x[0] for x in dst_links].index(inp)
-            links.append([link_id, src, slot, n["id"], dst_slot, src_type])
-            out_links.setdefault((src, slot), []).append(link_id)
+            link_type = defs[by_id[src]["type"]]["output"][slot]
+            links.append([len(links) + 1, src, slot, n["id"], names.index(inp), link_type])
+            out_links.setdefault((src, slot), []).append(len(links))
+    nodes, api = [], {}
     for order, n in enumerate(graph):
-        link_inputs, widgets, outputs = node_io(n["type"], classes)
-        values = []
-        for w in widgets:
-            if w[0] == "upload":
-                values.append("image")
-                continue
-            value = n["widgets"].get(w[0], w[2].get("default") if len(w) > 2 else None)
-            values.append(value)
-            if len(w) > 2 and w[2].get("control_after_generate"):
-                values.append("fixed")
-        connected = n.get("links", {})
+        d = defs[n["type"]]
+        sockets = [i for i in inputs_of(d) if i[1] not in WIDGET_TYPES]
+        ui_inputs = []
+        for k, (inp, kind, _, optional) in enumerate(sockets):
+            link = next((l[0] for l in links if l[3] == n["id"] and l[4] == k), None)
+            ui_inputs.append({"name": inp, "type": kind, "link": link, **({"shape": 7} if optional else {})})
+        n_widgets = sum(1 for i in inputs_of(d) if i[1] in WIDGET_TYPES)
         nodes.append({
-            "id": n["id"], "type": n["type"], "pos": n["pos"], "size": [320, 60 + 26 * (len(widgets) + len(link_inputs))],
-            "flags": {}, "order": order, "mode": 0,
-            "inputs": [{"name": li[0], "type": li[1],
-                        "link": next((l[0] for l in links if l[3] == n["id"] and l[4] == k), None)}
-                       for k, li in enumerate(link_inputs)],
-            "outputs": [{"name": o[0], "type": o[1], "links": out_links.get((n["id"], k), []), "slot_index": k}
-                        for k, o in enumerate(outputs)],
-            "properties": {"Node name for S&R": n["type"]},
-            "widgets_values": values,
+            "id": n["id"], "type": n["type"], "pos": n["pos"],
+            "size": [340, 70 + 26 * (n_widgets + len(sockets))], "flags": {}, "order": order, "mode": 0,
+            "inputs": ui_inputs,
+            "outputs": [{"name": oname, "type": otype, "links": out_links.get((n["id"], k), []), "slot_index": k}
+                        for k, (oname, otype) in enumerate(zip(d["output_name"], d["output"]))],
+            "title": n.get("title", d["display_name"]),
+            "properties": {"Node name for S&R": n["type"], **n.get("properties", {})},
+            "widgets_values": widget_values(d, n.get("widgets", {})),
         })
-        inputs = {w[0]: n["widgets"].get(w[0], w[2].get("default") if len(w) > 2 else None)
-                  for w in widgets if w[0] != "upload"}
-        inputs.update({k: [str(src), slot] for k, (src, slot) in connected.items()})
-        api[str(n["id"])] = {"class_type": n["type"], "inputs": inputs, "_meta": {"title": n["type"]}}
+        inputs = {i[0]: n.get("widgets", {}).get(i[0], i[2].get("default"))
+                  for i in inputs_of(d) if i[1] in WIDGET_TYPES}
+        inputs.update({k: [str(src), slot] for k, (src, slot) in n.get("links", {}).items()})
+        api[str(n["id"])] = {"class_type": n["type"], "inputs": inputs,
+                             "_meta": {"title": n.get("title", d["display_name"])}}
     ui = {"last_node_id": max(by_id), "last_link_id": len(links), "nodes": nodes, "links": links,
           "groups": [], "config": {}, "extra": {"info": {"name": name}}, "version": 0.4}
     return ui, api
 
 
+SAY = "Hello! I am a photo, and now I can talk. Every word you hear moves my lips."
+
+
+def _talking_tail(first_id: int, portrait: int, audio: tuple[int, int], features: int, x: int,
+                  motion_widgets: dict | None = None, blink_widgets: dict | None = None) -> list[dict]:
+    """MotionGenerator → BlinkInjector → LipSync → VideoCombine, shared by every workflow."""
+    m, b, l, v = range(first_id, first_id + 4)
+    return [
+        {"id": m, "type": "TalkingPhotoMotionGenerator", "pos": [x, 420], "widgets": motion_widgets or {},
+         "links": {"features": (features, 0)}},
+        {"id": b, "type": "TalkingPhotoBlinkInjector", "pos": [x + 380, 420], "widgets": blink_widgets or {},
+         "links": {"motion": (m, 0), "features": (features, 0)}},
+        {"id": l, "type": "TalkingPhotoLipSync", "pos": [x + 380, 0], "widgets": {},
+         "links": {"portrait": (portrait, 0), "features": (features, 0), "motion": (b, 0)}},
+        {"id": v, "type": "TalkingPhotoVideoCombine", "pos": [x + 760, 0], "widgets": {},
+         "links": {"images": (l, 0), "audio": audio}},
+    ]
+
+
+def _photo(first_id: int) -> list[dict]:
+    return [
+        {"id": first_id, "type": "LoadImage", "pos": [0, 0], "widgets": {"image": "portrait.png"}},
+        {"id": first_id + 1, "type": "TalkingPhotoLoadPortrait", "pos": [380, 0], "links": {"image": (first_id, 0)}},
+        {"id": first_id + 2, "type": "PreviewImage", "pos": [380, 200], "title": "Face landmarks",
+         "links": {"images": (first_id + 1, 1)}},
+    ]
+
+
+def _tts(node_id: int, text: str = SAY) -> dict:
+    return {"id": node_id, "type": "TalkingPhotoTextToSpeech", "pos": [0, 420], "widgets": {"text": text}}
+
+
 TEXT_TO_VIDEO = [
-    {"id": 1, "type": "LoadImage", "pos": [0, 0], "widgets": {"image": "portrait.png"}},
-    {"id": 2, "type": "TalkingPhotoLoadPortrait", "pos": [360, 0], "widgets": {}, "links": {"image": (1, 0)}},
-    {"id": 3, "type": "TalkingPhotoTextToSpeech", "pos": [0, 360],
-     "widgets": {"text": "Hello! I am a photo, and now I can talk. Every word you hear moves my lips."}},
-    {"id": 4, "type": "TalkingPhotoAudioFeatures", "pos": [360, 360], "widgets": {},
-     "links": {"audio": (3, 0), "timeline": (3, 1)}},
-    {"id": 5, "type": "TalkingPhotoMotionGenerator", "pos": [720, 360], "widgets": {}, "links": {"features": (4, 0)}},
-    {"id": 6, "type": "TalkingPhotoBlinkInjector", "pos": [1080, 360], "widgets": {},
-     "links": {"motion": (5, 0), "features": (4, 0)}},
-    {"id": 7, "type": "TalkingPhotoLipSync", "pos": [1080, 0], "widgets": {},
-     "links": {"portrait": (2, 0), "features": (4, 0), "motion": (6, 0)}},
-    {"id": 8, "type": "TalkingPhotoVideoCombine", "pos": [1440, 0], "widgets": {},
-     "links": {"images": (7, 0), "audio": (3, 0)}},
+    *_photo(1), _tts(4),
+    {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0), "timeline": (4, 1)}},
+    *_talking_tail(6, portrait=2, audio=(4, 0), features=5, x=760),
 ]
-WORKFLOWS = {"text_to_talking_video": TEXT_TO_VIDEO}
+
+RECORDING_TO_VIDEO = [
+    *_photo(1),
+    {"id": 4, "type": "LoadAudio", "pos": [0, 420], "widgets": {"audio": "speech.wav"}},
+    {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0)},
+     "widgets": {"transcript": ""}},
+    *_talking_tail(6, portrait=2, audio=(4, 0), features=5, x=760),
+]
+
+IMAGE_GENERATION_TO_VIDEO = [
+    {"id": 1, "type": "CheckpointLoaderSimple", "pos": [0, -520], "widgets": {"ckpt_name": SD15},
+     "properties": {"models": [{"name": SD15, "url": SD15_URL, "directory": "checkpoints"}]}},
+    {"id": 2, "type": "CLIPTextEncode", "pos": [380, -620], "title": "Portrait prompt",
+     "widgets": {"text": "photo portrait of a friendly woman facing the camera, head and shoulders, "
+                         "mouth closed, soft studio light, plain background"},
+     "links": {"clip": (1, 1)}},
+    {"id": 3, "type": "CLIPTextEncode", "pos": [380, -400], "title": "Negative prompt",
+     "widgets": {"text": "profile, side view, sunglasses, hands on face, several people, blurry"},
+     "links": {"clip": (1, 1)}},
+    {"id": 4, "type": "EmptyLatentImage", "pos": [380, -200], "widgets": {"width": 512, "height": 640}},
+    {"id": 5, "type": "KSampler", "pos": [760, -520], "widgets": {"seed": 7, "steps": 25, "cfg": 7.0},
+     "links": {"model": (1, 0), "positive": (2, 0), "negative": (3, 0), "latent_image": (4, 0)}},
+    {"id": 6, "type": "VAEDecode", "pos": [1140, -520], "links": {"samples": (5, 0), "vae": (1, 2)}},
+    {"id": 7, "type": "TalkingPhotoLoadPortrait", "pos": [380, 0], "links": {"image": (6, 0)}},
+    {"id": 8, "type": "PreviewImage", "pos": [1140, -300], "title": "Face landmarks", "links": {"images": (7, 1)}},
+    _tts(9),
+    {"id": 10, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (9, 0), "timeline": (9, 1)}},
+    *_talking_tail(11, portrait=7, audio=(9, 0), features=10, x=760),
+]
+
+MOTION_BLINK_TUNING = [
+    *_photo(1), _tts(4, "Let me show you how I move. I nod when I speak, and I blink when I pause. Watch my eyes."),
+    {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0), "timeline": (4, 1)}},
+    *_talking_tail(6, portrait=2, audio=(4, 0), features=5, x=760,
+                   motion_widgets={"style": "lively", "intensity": 1.3, "max_roll": 5.0},
+                   blink_widgets={"rate_per_min": 20.0, "times": "1.0, 3.2", "asymmetry": 0.05}),
+    {"id": 10, "type": "PreviewImage", "pos": [760, 800], "title": "Head motion curves", "links": {"images": (6, 1)}},
+    {"id": 11, "type": "TalkingPhotoSyncReport", "pos": [1520, 420],
+     "links": {"frames": (8, 0), "audio": (4, 0), "timeline": (4, 1), "portrait": (2, 0)}},
+    {"id": 12, "type": "PreviewImage", "pos": [1900, 420], "title": "Measured mouth, blinks, head pose",
+     "links": {"images": (11, 1)}},
+]
+
+WORKFLOWS = {
+    "text_to_talking_video": TEXT_TO_VIDEO,
+    "recording_to_talking_video": RECORDING_TO_VIDEO,
+    "image_generation_to_talking_video": IMAGE_GENERATION_TO_VIDEO,
+    "motion_and_blink_tuning": MOTION_BLINK_TUNING,
+}
 
 
-def main() -> None:
-    classes = load_pack()
+def main(source: str) -> None:
+    if source.startswith("http"):
+        with urllib.request.urlopen(source) as response:
+            defs = json.load(response)
+    else:
+        defs = json.loads(Path(source).read_text())
+    (ROOT / "workflows" / "api").mkdir(parents=True, exist_ok=True)
     for name, graph in WORKFLOWS.items():
-        ui, api = build(name, graph, classes)
+        ui, api = build(name, graph, defs)
         (ROOT / "workflows" / f"{name}.json").write_text(json.dumps(ui, indent=1) + "\n")
-        (ROOT / "workflows" / f"{name}.api.json").write_text(json.dumps(api, indent=1) + "\n")
+        (ROOT / "workflows" / "api" / f"{name}.json").write_text(json.dumps(api, indent=1) + "\n")
         print("wrote", name)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8188/object_info")

