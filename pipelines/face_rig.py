@@ -19,6 +19,11 @@ UPPER_LIP_RAISE = 0.12  # upper lip rises this fraction of the jaw travel
 CORNER_PULL = 0.05  # mouth corners move in by this fraction of mouth width when the jaw opens
 SPREAD = 0.12  # lip points move out by this fraction of their offset from the mouth centre
 ROUND = 0.22  # ... and in by this much when rounding
+PRESS_UNROUND = 1.0  # pressed lips flatten: this share of the rounding goes while they are pressed
+PRESS_THIN = 0.25  # ... and roll in: their outer edges move this share of the lip's height to the seam
+# A closed jaw rests with the lips lightly together (this share of a bilabial press), fading out as
+# the jaw opens past REST_PRESS_JAW: the relaxed closed mouth of pauses.
+REST_PRESS, REST_PRESS_JAW = 0.6, 0.1
 MIN_LIP_GAP = 0.6  # px left between the inner lips when closed, so the warp never folds
 BLINK_CLOSE = 0.2  # the warp moves the upper lid this far; the eyelid painter does the rest
 LOWER_LID_RISE = 0.05
@@ -55,7 +60,7 @@ class FaceRig:
         n = len(idx)
         pts = lm[idx, :2]
         z = lm[idx, 2]
-        dy = {name: np.zeros(n) for name in ("close", "jaw", "blink_l", "blink_r", "brow")}
+        dy = {name: np.zeros(n) for name in ("close", "jaw", "press", "blink_l", "blink_r", "brow")}
         dx = {name: np.zeros(n) for name in ("jaw", "shape")}
 
         # Mouth: close the photo's lips to a seam first (rest pose), then open them with the jaw.
@@ -67,6 +72,8 @@ class FaceRig:
             dy["close"][pos[ou]] += half
             dy["close"][pos[l]] -= half
             dy["close"][pos[ol]] -= half
+            dy["press"][pos[ou]] = PRESS_THIN * max(0.0, lm[u, 1] - lm[ou, 1])
+            dy["press"][pos[ol]] = -PRESS_THIN * max(0.0, lm[ol, 1] - lm[l, 1])
         drop = JAW_DROP * fh
         nose_y, chin_y = lm[fr.NOSE_TIP, 1], lm[fr.CHIN, 1]
         for j in fr.FACE_OVAL:
@@ -148,8 +155,11 @@ class FaceRig:
         """
         col = lambda name: tracks[name][:, None]
         opening = torch.zeros_like(col("jaw_open")) if rest_mouth else col("jaw_open") * (1 - col("lip_press"))
-        shape = SPREAD * col("lip_spread") - ROUND * col("lip_round")
-        dy = (self._dy["close"][None] + opening * self._dy["jaw"] + col("blink_l") * self._dy["blink_l"]
+        shape = SPREAD * col("lip_spread") - ROUND * col("lip_round") * (1 - PRESS_UNROUND * col("lip_press"))
+        rest_press = REST_PRESS * (1 - col("jaw_open") / REST_PRESS_JAW).clamp(0, 1)
+        thin = torch.maximum(col("lip_press"), rest_press)
+        dy = (self._dy["close"][None] + opening * self._dy["jaw"] + thin * self._dy["press"]
+              + col("blink_l") * self._dy["blink_l"]
               + col("blink_r") * self._dy["blink_r"] + col("brow_raise") * self._dy["brow"])
         dx = opening * self._dx["jaw"] + shape * self._dx["shape"]
         moving = self._src[None, : self.n_landmarks] + torch.stack([dx, dy], dim=2)

@@ -29,6 +29,9 @@ TONGUE_COLOUR = 0.7  # relative to the lip colour
 CAVITY_DARKEN = 0.3
 SEAM_DARKEN = 0.55
 SEAM_HALF_WIDTH = 0.7  # px
+# Lips closer than this show no teeth or cavity, only the seam: a sliver of teeth between nearly
+# closed lips reads as a parted mouth (an independent face detector measured it so).
+INTERIOR_MIN_GAP_PX, INTERIOR_FADE_PX = 1.5, 2.0
 
 
 class MouthInterior:
@@ -79,5 +82,7 @@ class MouthInterior:
         cavity = self.cavity[None, :, None, None] * (1.0 - 0.4 * profile[:, None])
         cavity = cavity + tongue * (self.tongue[None, :, None, None] * (0.5 + 0.5 * under_lip[:, None]) - cavity)
         colour = cavity + teeth[:, None] * (self.teeth[None, :, None, None] * tooth_shade[:, None] - cavity)
+        shows = ((col.bottom - col.top - INTERIOR_MIN_GAP_PX) / INTERIOR_FADE_PX).clamp(0, 1)
+        colour = self.seam[None, :, None, None] + shows[:, None] * (colour - self.seam[None, :, None, None])
         colour = colour + (seam * (1 - alpha))[:, None] * (self.seam[None, :, None, None] - colour)
         return col.composite(crops, colour, torch.maximum(alpha, seam))
