@@ -23,7 +23,7 @@ PRESS_UNROUND = 1.0  # pressed lips flatten: this share of the rounding goes whi
 PRESS_THIN = 0.25  # ... and roll in: their outer edges move this share of the lip's height to the seam
 # A closed jaw rests with the lips lightly together (this share of a bilabial press), fading out as
 # the jaw opens past REST_PRESS_JAW: the relaxed closed mouth of pauses.
-REST_PRESS, REST_PRESS_JAW = 0.6, 0.1
+REST_PRESS, REST_PRESS_JAW = 0.8, 0.1
 MIN_LIP_GAP = 0.6  # px left between the inner lips when closed, so the warp never folds
 BLINK_CLOSE = 0.2  # the warp moves the upper lid this far; the eyelid painter does the rest
 LOWER_LID_RISE = 0.05

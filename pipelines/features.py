@@ -14,6 +14,9 @@ from .timeline import Timeline
 from .visemes import VISEME_INDEX, VISEMES
 
 ACOUSTIC_JAW_GAIN = 0.8
+# Vocal effort: louder syllables open the jaw wider. The phone's jaw target is scaled between
+# EFFORT_FLOOR (quiet) and 1 (loud) by the loudness, smoothed over EFFORT_SMOOTH_S.
+EFFORT_FLOOR, EFFORT_SMOOTH_S = 0.3, 0.04
 
 
 @dataclass
@@ -58,6 +61,15 @@ def _acoustic_mouth(acoustic: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "lip_press": zeros.copy()}
 
 
+def _with_vocal_effort(jaw: np.ndarray, loudness: np.ndarray, fps: float) -> np.ndarray:
+    """Scale the phone-driven jaw by loudness: stressed, loud syllables open wider than reduced ones,
+    as in real speech; where the jaw is closed (silence, bilabials) it stays exactly closed."""
+    from scipy.ndimage import gaussian_filter1d
+
+    effort = gaussian_filter1d(loudness.astype(np.float64), EFFORT_SMOOTH_S * fps, mode="nearest")
+    return (jaw * (EFFORT_FLOOR + (1 - EFFORT_FLOOR) * np.clip(effort, 0, 1))).astype(np.float32)
+
+
 def compute_features(audio: Audio, fps: float = 25.0, timeline: Timeline | None = None,
                      transcript: str | None = None, progress: Progress | None = None) -> Features:
     """Speech → per-frame tracks. Without a timeline the recording is aligned (pocketsphinx);
@@ -73,7 +85,11 @@ def compute_features(audio: Audio, fps: float = 25.0, timeline: Timeline | None 
     if timeline is not None and abs(timeline.duration_s - audio.duration_s) > 0.5:
         notes.append(f"timeline lasts {timeline.duration_s:.2f} s but the audio {audio.duration_s:.2f} s; "
                      "were they made from the same speech?")
-    mouth = mouth_tracks(timeline, n, fps) if timeline is not None else _acoustic_mouth(acoustic)
+    if timeline is not None:
+        mouth = mouth_tracks(timeline, n, fps)
+        mouth["jaw_open"] = _with_vocal_effort(mouth["jaw_open"], acoustic["loudness"], fps)
+    else:
+        mouth = _acoustic_mouth(acoustic)
     source = timeline.source if timeline is not None else "acoustic"
     if timeline is not None:
         notes.extend(timeline.notes)
