@@ -7,6 +7,7 @@ import os
 import sys
 
 from .errors import InputError
+from .video import DEFAULT_CRF
 
 INTERRUPTED = 130  # the shell's code for Ctrl-C
 DEMO_TEXT = ("Hello! I am a photo, and now I can talk. "
@@ -28,11 +29,14 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--out", required=q is r, default="demo.mp4", help="output .mp4 (H.264+AAC), .webm (VP9+Opus) or .gif")
         q.add_argument("--fps", type=float, default=25.0)
         q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--crf", type=int, default=DEFAULT_CRF, help="video quality: lower is better and larger")
         q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
         q.add_argument("--style", default="calm", help="motion style: calm, lively, news_anchor, still")
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
         q.add_argument("--report", help="write timeline, tracks and timings as JSON here")
         q.add_argument("--srt", help="write subtitles (SRT) of the timeline here")
+        q.add_argument("--quality", help="measure the frames before encoding (quality report) into this JSON")
+        q.add_argument("--quality-png", help="... and draw that report's one-page summary here")
     c = sub.add_parser("contact-sheet", help="render the key poses of a portrait into one PNG")
     c.add_argument("--image", help="portrait photo (default: the skimage astronaut)")
     c.add_argument("--out", default="docs/contact_sheet.png")
@@ -76,11 +80,16 @@ def _report(args) -> int:
             json.dump(report, f)
     if args.png:
         write_report_page(report, args.png)
+    print(json.dumps(_summary(report), indent=1))
+    return 0
+
+
+def _summary(report: dict) -> dict:
+    """A quality report without its per-frame series, for the terminal."""
     summary = {k: v for k, v in report.items() if k != "series"}
     if summary["sync"]:
         summary["sync"] = {k: v for k, v in summary["sync"].items() if not k.endswith("by_lag")}
-    print(json.dumps(summary, indent=1))
-    return 0
+    return summary
 
 
 def _contact_sheet(args) -> int:
@@ -120,13 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
                                       fps=args.fps, seed=args.seed, device=args.device,
-                                      report=args.report, style=args.style, voice=args.voice)
+                                      report=args.report, style=args.style, voice=args.voice,
+                                      quality=args.quality or bool(args.quality_png), crf=args.crf)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; no output written", file=sys.stderr)
         return INTERRUPTED
+    if args.quality_png:
+        from .report_page import write_report_page
+
+        write_report_page(result["quality"], args.quality_png)
     if args.srt and result["timeline"]:
         from .timeline import Timeline
 
@@ -134,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
             f.write(Timeline.from_dict(result["timeline"]).to_srt())
     summary = {k: result[k] for k in ("output", "n_frames", "duration_s", "mouth_source", "ms_per_frame",
                                       "total_s", "real_time_factor", "notes")}
+    if "quality" in result:
+        summary["quality"] = _summary(result["quality"])
     print(json.dumps(summary, indent=1))
     return 0
 

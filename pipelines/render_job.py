@@ -19,7 +19,8 @@ from .lipsync import Progress, render_frames
 from .motion import generate_motion
 from .portrait import analyze_portrait, load_image_file
 from .speech import DEFAULT_VOICE, synthesize_speech
-from .video import VideoWriter, output_format
+from .sync_report import build_report, measure_frames
+from .video import DEFAULT_CRF, VideoWriter, output_format
 
 
 @dataclass
@@ -36,9 +37,12 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
                          audio: str | Path | None = None, transcript: str | None = None,
                          fps: float = 25.0, seed: int = 0, device: str = "cpu",
                          report: str | Path | None = None, style: str = "calm", voice: str = DEFAULT_VOICE,
-                         progress: Progress | None = None) -> dict:
+                         progress: Progress | None = None, quality: str | Path | bool = False,
+                         crf: int = DEFAULT_CRF) -> dict:
     """Render a talking video; returns (and optionally writes) a report with the timeline,
-    the per-frame tracks and per-stage timings."""
+    the per-frame tracks and per-stage timings. ``quality`` also measures every frame with the
+    quality report's face detector before encoding (the renderer's numbers, free of codec loss)
+    into ``result["quality"]``, and writes it as JSON when ``quality`` is a path."""
     if (text is None) == (audio is None):
         raise InputError("give exactly one of text or audio.")
     check_fps(fps)
@@ -70,14 +74,28 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     timer.add("motion+blinks", t0)
 
     h, w = portrait.image.shape[:2]
-    with VideoWriter(out, fps, w, h, sound.samples, sound.sample_rate) as writer:
-        t_render = time.perf_counter()
-        for batch in render_frames(portrait, features, motion, device, progress=progress):
-            timer.add("render", t_render)
-            t_enc = time.perf_counter()
-            writer.write(batch.cpu().numpy())
-            timer.add("encode", t_enc)
+    measures = None
+    with VideoWriter(out, fps, w, h, sound.samples, sound.sample_rate, crf) as writer:
+        def encoded_frames():
             t_render = time.perf_counter()
+            for batch in render_frames(portrait, features, motion, device, progress=progress):
+                timer.add("render", t_render)
+                t_enc = time.perf_counter()
+                batch = batch.cpu().numpy()
+                writer.write(batch)
+                timer.add("encode", t_enc)
+                yield from batch
+                t_render = time.perf_counter()
+
+        if not quality:
+            for _ in encoded_frames():
+                pass
+        else:  # the detector reads each frame as it is encoded: no frame is kept
+            t0 = time.perf_counter()
+            before = timer.seconds.get("render", 0.0) + timer.seconds.get("encode", 0.0)
+            measures = measure_frames(encoded_frames(), portrait.image)
+            rendered = timer.seconds["render"] + timer.seconds["encode"] - before
+            timer.seconds["quality_report"] = time.perf_counter() - t0 - rendered
     total = sum(timer.seconds.values())
     n = features.n_frames
     result = {
@@ -100,6 +118,10 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     }
     if report is not None:
         _write_json_atomic(Path(report), result)
+    if measures is not None:
+        result["quality"] = build_report(measures, float(fps), (w, h), sound, features.timeline)
+        if not isinstance(quality, bool):
+            _write_json_atomic(Path(quality), result["quality"])
     return result
 
 

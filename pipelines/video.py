@@ -27,6 +27,7 @@ AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 1200
 OPUS_RATES = (48000, 24000, 16000, 12000, 8000)
 AUDIO_FIT = ("pad_or_trim", "pad_only")  # how audio of another length than the frames is fitted
 Progress = Callable[[int, int], None]
+DEFAULT_CRF = 20
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class VideoWriter:
     the container takes and padded with silence or cut to the video's length."""
 
     def __init__(self, path: str | Path, fps: float, width: int, height: int,
-                 audio: np.ndarray | None = None, sample_rate: int = 0, crf: int = 20):
+                 audio: np.ndarray | None = None, sample_rate: int = 0, crf: int = DEFAULT_CRF):
         self.path = Path(path)
         self.format = output_format(self.path)
         self.fps = check_fps(fps)
@@ -191,7 +192,7 @@ class VideoWriter:
 
 
 def write_video(path: str | Path, frames, fps: float, audio: np.ndarray | None = None,
-                sample_rate: int = 0, crf: int = 20, progress: Progress | None = None,
+                sample_rate: int = 0, crf: int = DEFAULT_CRF, progress: Progress | None = None,
                 n_frames: int = 0) -> Path:
     """Encode an iterable of ``[B, H, W, 3]`` uint8 batches (e.g. from ``render_frames``);
     ``progress(done, n_frames)`` after each batch may raise to cancel (no file is left)."""

@@ -34,7 +34,8 @@ def photo_file(tmp_path_factory, astronaut):
 def test_cli_text_render_has_exact_timing(tmp_path, photo_file):
     out, report = tmp_path / "talk.mp4", tmp_path / "talk.json"
     rc = main(["render", "--image", str(photo_file), "--text", "Testing one two three.", "--out", str(out),
-               "--fps", "25", "--report", str(report), "--srt", str(tmp_path / "talk.srt")])
+               "--fps", "25", "--report", str(report), "--srt", str(tmp_path / "talk.srt"),
+               "--quality", str(tmp_path / "quality.json")])
     assert rc == 0
     info = json.loads(report.read_text())
     probe = _probe(out)
@@ -44,6 +45,9 @@ def test_cli_text_render_has_exact_timing(tmp_path, photo_file):
     assert abs(probe["v_dur"] - probe["a_dur"]) < 1 / 25
     assert set(info["ms_per_frame"]) >= {"landmarks", "tts", "features", "render", "encode"}
     assert "-->" in (tmp_path / "talk.srt").read_text()
+    quality = json.loads((tmp_path / "quality.json").read_text())  # measured before encoding
+    assert quality["frames"] == probe["frames"] and quality["face_found_share"] == 1.0
+    assert quality["background"]["drift_max"] == 0 and quality["timeline"]["bilabials"] >= 0
 
 
 def test_cli_audio_render_aligns_a_recording(tmp_path, photo_file, speech):
