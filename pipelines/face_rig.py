@@ -20,7 +20,7 @@ CORNER_PULL = 0.05  # mouth corners move in by this fraction of mouth width when
 SPREAD = 0.12  # lip points move out by this fraction of their offset from the mouth centre
 ROUND = 0.22  # ... and in by this much when rounding
 PRESS_UNROUND = 1.0  # pressed lips flatten: this share of the rounding goes while they are pressed
-PRESS_THIN = 0.25  # ... and roll in: their outer edges move this share of the lip's height to the seam
+PRESS_THIN = 0.35  # ... and roll in: their outer edges move this share of the lip's height to the seam
 # A closed jaw rests with the lips lightly together (this share of a bilabial press), fading out as
 # the jaw opens past REST_PRESS_JAW: the relaxed closed mouth of pauses.
 REST_PRESS, REST_PRESS_JAW = 0.8, 0.1
