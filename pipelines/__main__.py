@@ -6,8 +6,7 @@ import json
 import os
 import sys
 
-from .errors import InputError
-from .video import DEFAULT_CRF
+from .errors import InputError  # module level stays this light: Ctrl-C here is not caught yet
 
 INTERRUPTED = 130  # the shell's code for Ctrl-C
 DEMO_TEXT = ("Hello! I am a photo, and now I can talk. "
@@ -15,6 +14,8 @@ DEMO_TEXT = ("Hello! I am a photo, and now I can talk. "
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .video import DEFAULT_CRF  # numpy, scipy: imported inside main(), where Ctrl-C is handled
+
     p = argparse.ArgumentParser(prog="python -m pipelines", description="Talking photo: photo + text/audio → mp4/webm/gif")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="render a talking video")

@@ -84,3 +84,11 @@ def test_same_inputs_and_seed_give_bit_identical_frames_across_processes(tmp_pat
                 "--seed", "8", "--out", str(other))
     assert proc.wait(timeout=120) == 0
     assert not np.array_equal(_frames(other), a)  # the seed matters (motion, blinks, voice)
+
+
+def test_command_line_module_imports_nothing_heavy_before_it_can_catch_ctrl_c():
+    """``python -m pipelines`` runs the module's top level outside main()'s Ctrl-C handling: a
+    numpy/scipy import there turns an early Ctrl-C into a traceback and exit by signal."""
+    code = "import sys, pipelines.__main__; print(sorted({'numpy', 'scipy', 'torch'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
