@@ -155,10 +155,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _caused_by_interrupt(error: BaseException) -> bool:
+    """True when Ctrl-C is anywhere in the exception chain: a library importing at that moment
+    may wrap it (matplotlib's class set-up re-raises it as RuntimeError)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
 if __name__ == "__main__":
     try:
         code = main()
-    except KeyboardInterrupt:  # while importing, before a stage could catch it
+    except BaseException as e:  # Ctrl-C while importing, before a stage could catch it
+        if not _caused_by_interrupt(e):
+            raise
         print("interrupted; no output written", file=sys.stderr)
         code = INTERRUPTED
     if code == INTERRUPTED:  # the partial file is gone; skip interpreter teardown (seconds on a busy machine)

@@ -59,7 +59,7 @@ def test_ctrl_c_in_earlier_stages_stops_within_a_second(tmp_path, photo, delay_s
     assert proc.poll() is None
     elapsed, rc, err = _stop_and_time(proc)
     assert elapsed < 1.0, err
-    assert rc == 130 and list(tmp_path.iterdir()) == []
+    assert rc == 130 and list(tmp_path.iterdir()) == [], err
 
 
 def _frames(path: Path) -> np.ndarray:
@@ -92,3 +92,18 @@ def test_command_line_module_imports_nothing_heavy_before_it_can_catch_ctrl_c():
     code = "import sys, pipelines.__main__; print(sorted({'numpy', 'scipy', 'torch'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+def test_ctrl_c_wrapped_by_a_library_still_counts_as_an_interruption():
+    """Ctrl-C during ``import matplotlib.pyplot`` (mediapipe pulls it in) surfaces as a RuntimeError
+    from class set-up whose cause is the KeyboardInterrupt; it must exit 130, not 1."""
+    from pipelines.__main__ import _caused_by_interrupt
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise RuntimeError("Error calling __set_name__") from e
+    except RuntimeError as wrapped:
+        assert _caused_by_interrupt(wrapped)
+    assert not _caused_by_interrupt(RuntimeError("a real bug"))
