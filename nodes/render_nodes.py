@@ -8,7 +8,7 @@ import torch
 from ..pipelines.errors import InputError
 from ..pipelines.lipsync import render_frames
 from ..pipelines.audio import to_mono
-from ..pipelines.video import AUDIO_FIT, FORMATS, check_audio_fit, write_video
+from ..pipelines.video import AUDIO_FIT, DEFAULT_QUALITY, FORMATS, check_audio_fit, write_video
 from .comfy_glue import CATEGORY, frames_to_image, progress, torch_device
 
 MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of available RAM
@@ -80,8 +80,9 @@ class VideoCombine:
                              "fps": ("FLOAT", {"default": 25.0, "min": 1.0, "max": 120.0, "step": 1.0}),
                              "filename_prefix": ("STRING", {"default": "TalkingPhoto/talk"}),
                              "format": (list(FORMATS), {"default": "mp4", "tooltip": "GIF has no sound"}),
-                             "crf": ("INT", {"default": 20, "min": 0, "max": 51,
-                                             "tooltip": "quality: lower is better and larger (mp4, webm)"}),
+                             "quality": ("INT", {"default": DEFAULT_QUALITY, "min": 0, "max": 51,
+                                                 "tooltip": "H.264 quantizer (webm: VP9 crf): lower is sharper "
+                                                            "and larger, 0 is lossless"}),
                              "audio_fit": (list(AUDIO_FIT), {
                                  "default": "pad_or_trim",
                                  "tooltip": "audio shorter than the frames is padded with silence; longer audio "
@@ -89,7 +90,7 @@ class VideoCombine:
                 "optional": {"audio": ("AUDIO",)}}
 
     def combine(self, images: torch.Tensor, fps: float, filename_prefix: str, format: str = "mp4",
-                crf: int = 20, audio_fit: str = "pad_or_trim", audio=None):
+                quality: int = DEFAULT_QUALITY, audio_fit: str = "pad_or_trim", audio=None):
         import folder_paths
 
         out_dir = folder_paths.get_output_directory()
@@ -101,7 +102,7 @@ class VideoCombine:
             rate = int(audio["sample_rate"])
             samples = to_mono(audio["waveform"][0].detach().cpu().float().numpy())
             check_audio_fit(images.shape[0], fps, samples.shape[-1], rate, audio_fit)
-        path = write_video(os.path.join(folder, filename), _rgb_frames(images), fps, samples, rate, crf,
+        path = write_video(os.path.join(folder, filename), _rgb_frames(images), fps, samples, rate, quality,
                            progress(images.shape[0]), images.shape[0])
         preview = {"filename": filename, "subfolder": subfolder, "type": "output", "format": FORMATS[format].mime}
         return {"ui": {"images": [preview], "animated": (True,)}, "result": (str(path), _core_video(str(path)))}

@@ -14,7 +14,7 @@ DEMO_TEXT = ("Hello! I am a photo, and now I can talk. "
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .video import DEFAULT_CRF  # numpy, scipy: imported inside main(), where Ctrl-C is handled
+    from .video import DEFAULT_QUALITY  # numpy, scipy: imported inside main(), where Ctrl-C is handled
 
     p = argparse.ArgumentParser(prog="python -m pipelines", description="Talking photo: photo + text/audio → mp4/webm/gif")
     sub = p.add_subparsers(dest="command", required=True)
@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--out", required=q is r, default="demo.mp4", help="output .mp4 (H.264+AAC), .webm (VP9+Opus) or .gif")
         q.add_argument("--fps", type=float, default=25.0)
         q.add_argument("--seed", type=int, default=0)
-        q.add_argument("--crf", type=int, default=DEFAULT_CRF, help="video quality: lower is better and larger")
+        q.add_argument("--video-quality", type=int, default=DEFAULT_QUALITY,
+                       help="H.264 quantizer (VP9: crf), 0-51: lower is sharper and larger, 0 is lossless")
         q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
         q.add_argument("--style", default="calm", help="motion style: calm, lively, news_anchor, still")
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
                                       fps=args.fps, seed=args.seed, device=args.device,
                                       report=args.report, style=args.style, voice=args.voice,
-                                      quality=args.quality or bool(args.quality_png), crf=args.crf)
+                                      quality=args.quality or bool(args.quality_png), video_quality=args.video_quality)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

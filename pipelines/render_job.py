@@ -20,7 +20,7 @@ from .motion import generate_motion
 from .portrait import analyze_portrait, load_image_file
 from .speech import DEFAULT_VOICE, synthesize_speech
 from .sync_report import build_report, measure_frames
-from .video import DEFAULT_CRF, VideoWriter, output_format
+from .video import DEFAULT_QUALITY, VideoWriter, output_format
 
 
 @dataclass
@@ -38,7 +38,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
                          fps: float = 25.0, seed: int = 0, device: str = "cpu",
                          report: str | Path | None = None, style: str = "calm", voice: str = DEFAULT_VOICE,
                          progress: Progress | None = None, quality: str | Path | bool = False,
-                         crf: int = DEFAULT_CRF) -> dict:
+                         video_quality: int = DEFAULT_QUALITY) -> dict:
     """Render a talking video; returns (and optionally writes) a report with the timeline,
     the per-frame tracks and per-stage timings. ``quality`` also measures every frame with the
     quality report's face detector before encoding (the renderer's numbers, free of codec loss)
@@ -75,7 +75,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
 
     h, w = portrait.image.shape[:2]
     measures = None
-    with VideoWriter(out, fps, w, h, sound.samples, sound.sample_rate, crf) as writer:
+    with VideoWriter(out, fps, w, h, sound.samples, sound.sample_rate, video_quality) as writer:
         def encoded_frames():
             t_render = time.perf_counter()
             for batch in render_frames(portrait, features, motion, device, progress=progress):
