@@ -1,6 +1,7 @@
 """TP_PORTRAIT: the photo, its face landmarks, the animated region and the crop rendering uses."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,7 +115,10 @@ def load_image_file(path: str | Path) -> np.ndarray:
     if not path.is_file():
         raise InputError(f"image file {path} does not exist.")
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():  # PIL's bomb warning: check_size gives the actionable message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
             check_size(*im.size, name=str(path))  # from the header: a 12000 px photo is never decoded
             im = ImageOps.exif_transpose(im)
             if im.mode in ("I;16", "I;16B", "I;16L", "I"):

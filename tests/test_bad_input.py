@@ -125,6 +125,7 @@ def test_out_of_range_motion_parameters(features):
         inject_blinks(generate_motion(features), features, rate_per_min=100)
 
 
+@pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")  # our message, not PIL's
 def test_huge_photo_is_refused_before_decoding(tmp_path):
     path = tmp_path / "huge.png"
     Image.new("L", (12000, 12000), 128).save(path, compress_level=1)
