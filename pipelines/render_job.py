@@ -20,7 +20,7 @@ from .motion import generate_motion
 from .portrait import analyze_portrait, load_image_file
 from .speech import DEFAULT_VOICE, synthesize_speech
 from .sync_report import build_report, measure_frames
-from .video import DEFAULT_QUALITY, VideoWriter, output_format
+from .video import DEFAULT_QUALITY, VideoWriter, check_quality, output_format
 
 
 @dataclass
@@ -47,7 +47,8 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
         raise InputError("give exactly one of text or audio.")
     check_fps(fps)
     out = Path(out)
-    output_format(out)  # refuse an unknown suffix before any work
+    output_format(out)  # refuse an unknown suffix or quality before any work
+    check_quality(video_quality)
     timer = StageTimer()
     t0 = time.perf_counter()
     name = str(image) if isinstance(image, (str, Path)) else "image"

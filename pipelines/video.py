@@ -58,6 +58,14 @@ FORMATS = {
 }
 
 
+def check_quality(quality: int) -> int:
+    """x264 would clamp a quantizer past 51 silently (and VP9 reads it on another scale)."""
+    if not isinstance(quality, (int, np.integer)) or not 0 <= quality <= 51:
+        raise InputError(f"video quality {quality!r} is out of range: use a whole number from 0 (lossless) "
+                         f"to 51 (smallest); {DEFAULT_QUALITY} is the default.")
+    return int(quality)
+
+
 def output_format(path: str | Path) -> VideoFormat:
     """The format a file name asks for (by suffix)."""
     suffix = Path(path).suffix.lower().lstrip(".")
@@ -116,7 +124,7 @@ class VideoWriter:
             rates = self.format.audio_rates
             self.sample_rate = sample_rate if sample_rate in rates else 48000
             self.audio = resample(np.asarray(audio, np.float32).reshape(-1), sample_rate, self.sample_rate)
-        self.quality = quality
+        self.quality = check_quality(quality)
         self.frames_written = 0
         self.audio_written = 0
         self._palette: _GifPalette | None = None

@@ -83,11 +83,14 @@ def test_mp4_audio_is_padded_or_trimmed_to_the_frames(tmp_path, frames):
         check_audio_fit(N, FPS, span + RATE // 10, RATE, "pad_only")
 
 
-def test_unknown_suffix_and_empty_frames_are_refused_without_a_file(tmp_path, frames):
+def test_unknown_suffix_empty_frames_and_bad_quality_are_refused_without_a_file(tmp_path, frames):
     with pytest.raises(InputError, match=r"\.mp4, \.webm or \.gif"):
         write_video(tmp_path / "talk.avi", [frames], FPS)
     with pytest.raises(InputError, match="no frames"):
         write_video(tmp_path / "talk.mp4", [], FPS)
+    for quality in (-1, 52, 99, 20.5):  # x264 clamped 99 silently
+        with pytest.raises(InputError, match=r"from 0 \(lossless\) to 51"):
+            write_video(tmp_path / "talk.mp4", [frames], FPS, quality=quality)
     assert list(tmp_path.iterdir()) == []
 
 
