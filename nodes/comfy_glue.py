@@ -53,11 +53,16 @@ def frames_to_image(frames: list[torch.Tensor]) -> torch.Tensor:
     return torch.cat([f.cpu() for f in frames]).float().div_(255.0)
 
 
-def audio_from_comfy(audio: dict) -> Audio:
-    """Core AUDIO ``{"waveform": [B, C, T], "sample_rate": int}`` → mono speech (first item)."""
+def waveform_from_comfy(audio: dict) -> tuple[np.ndarray, int]:
+    """Core AUDIO ``{"waveform": [B, C, T], "sample_rate": int}`` → the first item's ``[C, T]`` and its rate."""
     waveform = audio["waveform"]
     samples = waveform[0].detach().cpu().float().numpy() if waveform.ndim == 3 else waveform.cpu().numpy()
-    return checked_speech(samples, int(audio["sample_rate"]), name="AUDIO input")
+    return samples, int(audio["sample_rate"])
+
+
+def audio_from_comfy(audio: dict) -> Audio:
+    """Core AUDIO → mono speech, checked (rate, silence, NaN) the way every speech input is."""
+    return checked_speech(*waveform_from_comfy(audio), name="AUDIO input")
 
 
 def audio_to_comfy(samples: np.ndarray, sample_rate: int) -> dict:

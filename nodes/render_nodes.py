@@ -9,7 +9,7 @@ from ..pipelines.errors import InputError
 from ..pipelines.lipsync import render_frames
 from ..pipelines.audio import to_mono
 from ..pipelines.video import AUDIO_FIT, DEFAULT_QUALITY, FORMATS, check_audio_fit, write_video
-from .comfy_glue import CATEGORY, frames_to_image, progress, torch_device
+from .comfy_glue import CATEGORY, frames_to_image, progress, torch_device, waveform_from_comfy
 
 MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of available RAM
 
@@ -99,8 +99,8 @@ class VideoCombine:
         filename = f"{name}_{counter:05}_.{FORMATS[format].container}"
         samples, rate = None, 0
         if audio is not None:
-            rate = int(audio["sample_rate"])
-            samples = to_mono(audio["waveform"][0].detach().cpu().float().numpy())
+            samples, rate = waveform_from_comfy(audio)  # any sound, not only speech
+            samples = to_mono(samples)
             check_audio_fit(images.shape[0], fps, samples.shape[-1], rate, audio_fit)
         path = write_video(os.path.join(folder, filename), _rgb_frames(images), fps, samples, rate, quality,
                            progress(images.shape[0]), images.shape[0])
