@@ -25,7 +25,10 @@ host: .host/.installed
 	touch $@
 
 demo: setup
-	$(PY) -m pipelines demo --out demo.mp4 --report demo.json --srt demo.srt --quality demo_quality.json --quality-png demo_quality.png
+	$(PY) -m pipelines demo --out demo.mp4 --report demo.json --srt demo.srt --sync-report demo_sync_report.json --sync-report-png demo_sync_report.png
+
+bench: setup
+	$(PY) -m pipelines bench
 
 tests/media/.fetched: tools/fetch_test_media.py
 	$(PY) tools/fetch_test_media.py tests/media
@@ -35,4 +38,4 @@ test: setup host tests/media/.fetched
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) .host tests/media demo.mp4 demo.json demo.srt demo_quality.json demo_quality.png
+	rm -rf $(VENV) .host tests/media demo.mp4 demo.json demo.srt demo_sync_report.json demo_sync_report.png

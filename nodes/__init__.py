@@ -1,9 +1,11 @@
 """ComfyUI adapters: each node converts ComfyUI types and calls one function of ``pipelines``."""
-from .motion_nodes import BlinkInjector, MotionGenerator
-from .portrait_node import LoadPortrait
-from .render_nodes import LipSync, VideoCombine
-from .report_node import SyncReport
-from .speech_nodes import AudioFeatures, TextToSpeech
+from .face import LoadPortrait
+from .motion import BlinkInjector, MotionGenerator
+from .mouth import AudioFeatures
+from .render import LipSync
+from .report import SyncReport
+from .speech import TextToSpeech
+from .video import VideoCombine
 
 NODE_CLASSES = {
     "TalkingPhotoLoadPortrait": (LoadPortrait, "Load Portrait (Talking Photo)"),

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import torch
 
-from ..pipelines.audio import Audio, checked_speech
+from ..pipelines.speech.audio import Audio, checked_speech
 
 CATEGORY = "TalkingPhoto"
 MEDIAPIPE_FOLDER = "mediapipe"
@@ -43,14 +43,18 @@ def model_dirs(kind: str = MEDIAPIPE_FOLDER) -> tuple[str, ...]:
     return tuple(folder_paths.get_folder_paths(kind))
 
 
-def image_to_numpy(image: torch.Tensor, index: int = 0) -> np.ndarray:
-    """One frame of a ComfyUI IMAGE ``[B, H, W, C]`` float 0..1 as ``[H, W, C]`` float32."""
-    return image[index].detach().cpu().float().numpy()
+def image_to_uint8(images: torch.Tensor) -> np.ndarray:
+    """IMAGE ``[B, H, W, C]`` float 0..1 from any node (gray, RGB or RGBA) → uint8 RGB ``[B, H, W, 3]``."""
+    rgb = images[..., :3]
+    if rgb.shape[-1] == 1:
+        rgb = rgb.expand(*rgb.shape[:-1], 3)
+    return (rgb.clamp(0, 1) * 255 + 0.5).to(torch.uint8).cpu().numpy()
 
 
-def frames_to_image(frames: list[torch.Tensor]) -> torch.Tensor:
-    """uint8 ``[B, H, W, 3]`` batches → one ComfyUI IMAGE float32 0..1."""
-    return torch.cat([f.cpu() for f in frames]).float().div_(255.0)
+def uint8_to_image(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """uint8 ``[H, W, 3]`` (a picture) or ``[B, H, W, 3]`` (frames) → IMAGE float32 0..1 on the CPU."""
+    t = torch.as_tensor(frames).cpu()
+    return (t[None] if t.ndim == 3 else t).float().div_(255.0)
 
 
 def waveform_from_comfy(audio: dict) -> tuple[np.ndarray, int]:

@@ -1,15 +1,31 @@
-"""Shared real inputs: the astronaut photo, synthesized speech with a clear pause, their features."""
+"""Shared real inputs: the astronaut photo, synthesized speech with a clear pause, their features.
+
+The engine is imported the way ComfyUI loads the pack, as a sub-package (``talking_photo.pipelines``),
+so the tests and the node adapters share one set of modules (one InputError, one model cache).
+The pack's own ``__init__`` (node registration, which needs a ComfyUI host) is not run here.
+"""
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
-import numpy as np
-import pytest
+ROOT = Path(__file__).resolve().parents[1]
+PACK = "talking_photo"
+if PACK not in sys.modules:
+    _spec = importlib.util.spec_from_file_location(PACK, ROOT / "__init__.py", submodule_search_locations=[str(ROOT)])
+    sys.modules[PACK] = importlib.util.module_from_spec(_spec)
 
-from pipelines.audio import Audio
-from pipelines.features import compute_features
-from pipelines.portrait import analyze_portrait
-from pipelines.speech import synthesize_speech
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from talking_photo.pipelines.face import regions as fr  # noqa: E402
+from talking_photo.pipelines.face.portrait import analyze_portrait  # noqa: E402
+from talking_photo.pipelines.mouth.features import compute_features  # noqa: E402
+from talking_photo.pipelines.render.renderer import render_frames  # noqa: E402
+from talking_photo.pipelines.speech.audio import Audio  # noqa: E402
+from talking_photo.pipelines.speech.tts import synthesize_speech  # noqa: E402
 
 SPEECH_TEXT = "Hello, my name is Eileen. I flew to space. Would you like to come along?"
 FPS = 25
@@ -37,21 +53,34 @@ def features(speech):
     return compute_features(Audio(speech.samples, speech.sample_rate), FPS, speech.timeline)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def engine_imported_one_way():
+    yield
+    assert "pipelines" not in sys.modules, "a test imported the engine as `pipelines`: use talking_photo.pipelines"
+
+
+def render_clip(portrait, features, motion=None) -> np.ndarray:
+    """All frames of a clip as uint8 ``[n, H, W, 3]`` (the renderer reuses its buffer, so copy)."""
+    return torch.cat([batch.clone() for batch in render_frames(portrait, features, motion)]).numpy()
+
+
 def inner_lip_gap(frames: np.ndarray) -> np.ndarray:
-    """Independent measurement: re-detect landmarks on rendered frames, gap 13-14 in face heights."""
-    from pipelines.face_landmarks import detect_faces, find_model
+    """Independent measurement: re-detect landmarks on rendered frames, the gap at the middle of
+    the mouth in face heights."""
+    from talking_photo.pipelines.face.landmarks import detect_faces, find_model
 
     model = find_model()
+    upper, lower = fr.INNER_LIP_MIDDLE
     gaps = []
     for f in frames:
         faces = detect_faces(np.ascontiguousarray(f), model)
         assert faces, "the rendered frame lost its face"
         lm = faces[0]
-        gaps.append((lm[14, 1] - lm[13, 1]) / (lm[152, 1] - lm[10, 1]))
+        gaps.append((lm[lower, 1] - lm[upper, 1]) / (lm[fr.CHIN, 1] - lm[fr.FOREHEAD, 1]))
     return np.array(gaps)
 
 
-MEDIA = Path(__file__).parent / "media"
+MEDIA = ROOT / "tests" / "media"
 
 
 def media_file(name: str) -> Path:

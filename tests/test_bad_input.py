@@ -1,4 +1,4 @@
-"""Bad-input catalogue (issue 8, first part): every case either works or raises InputError with a
+"""Bad-input catalogue: every case either works or raises InputError with a
 message that names the input and says what to do; nothing crashes with a raw exception."""
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import media_file
-from pipelines.audio import checked_speech, load_audio_file
-from pipelines.clock import check_fps
-from pipelines.errors import InputError
-from pipelines.portrait import analyze_portrait, load_image_file
-from pipelines.speech import synthesize_speech
+from conftest import media_file, render_clip
+from talking_photo.pipelines.speech.audio import checked_speech, load_audio_file
+from talking_photo.pipelines.common.clock import check_fps
+from talking_photo.pipelines.common.errors import InputError
+from talking_photo.pipelines.face.portrait import analyze_portrait, load_image_file
+from talking_photo.pipelines.speech.tts import synthesize_speech
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +114,8 @@ def test_bad_fps(fps):
 
 
 def test_out_of_range_motion_parameters(features):
-    from pipelines.blinks import inject_blinks
-    from pipelines.motion import generate_motion
+    from talking_photo.pipelines.motion.blinks import inject_blinks
+    from talking_photo.pipelines.motion.head import generate_motion
 
     with pytest.raises(InputError, match="intensity"):
         generate_motion(features, intensity=5)
@@ -137,11 +137,10 @@ def test_huge_photo_is_refused_before_decoding(tmp_path):
 
 def test_face_cut_off_by_the_border(tmp_path, astronaut, portrait):
     """Partly outside: it animates, the photo's border stays put. Mouth outside: refused."""
-    from pipelines.features import compute_features
-    from pipelines.lipsync import render_frames
-    from pipelines.motion import generate_motion
-    from pipelines.speech import synthesize_speech
-    from pipelines.audio import Audio
+    from talking_photo.pipelines.mouth.features import compute_features
+    from talking_photo.pipelines.motion.head import generate_motion
+    from talking_photo.pipelines.speech.tts import synthesize_speech
+    from talking_photo.pipelines.speech.audio import Audio
 
     lips_x = portrait.landmarks[[61, 291], 0].min()
     x0 = int(portrait.face_box[0] + lips_x) // 2  # cut the face off halfway to the mouth
@@ -151,7 +150,7 @@ def test_face_cut_off_by_the_border(tmp_path, astronaut, portrait):
     speech = synthesize_speech("Hello there.")
     features = compute_features(Audio(speech.samples, speech.sample_rate), 25.0, speech.timeline)
     motion = generate_motion(features, seed=1)
-    frames = np.concatenate([b.numpy() for b in render_frames(cut_portrait, features, motion, "cpu")])
+    frames = render_clip(cut_portrait, features, motion)
     assert frames.shape[0] == features.n_frames and np.isfinite(frames).all()
     outside = cut_portrait.region_mask() == 0
     assert (frames[:, outside] == cut[outside]).all()
@@ -168,8 +167,8 @@ def test_an_hour_of_audio_loads_and_analyses_in_bounded_memory(tmp_path, speech)
     import tracemalloc
     import wave
 
-    from pipelines.alignment import ALIGN_RATE, CHUNK_MAX_S, _pcm16, chunk_bounds
-    from pipelines.audio_analysis import analyse
+    from talking_photo.pipelines.speech.alignment import ALIGN_RATE, CHUNK_MAX_S, _pcm16, chunk_bounds
+    from talking_photo.pipelines.speech.acoustics import analyse
 
     take = np.concatenate([speech.samples, np.zeros(speech.sample_rate // 2, np.float32)])
     hour = np.tile(take, int(3600 * speech.sample_rate / len(take)) + 1)[: 3600 * speech.sample_rate]

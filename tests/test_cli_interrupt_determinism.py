@@ -89,7 +89,7 @@ def test_same_inputs_and_seed_give_bit_identical_frames_across_processes(tmp_pat
 def test_command_line_module_imports_nothing_heavy_before_it_can_catch_ctrl_c():
     """``python -m pipelines`` runs the module's top level outside main()'s Ctrl-C handling: a
     numpy/scipy import there turns an early Ctrl-C into a traceback and exit by signal."""
-    code = "import sys, pipelines.__main__; print(sorted({'numpy', 'scipy', 'torch'} & set(sys.modules)))"
+    code = "import sys, pipelines.cli.main; print(sorted({'numpy', 'scipy', 'torch'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stdout + done.stderr
 
@@ -97,7 +97,7 @@ def test_command_line_module_imports_nothing_heavy_before_it_can_catch_ctrl_c():
 def test_ctrl_c_wrapped_by_a_library_still_counts_as_an_interruption():
     """Ctrl-C during ``import matplotlib.pyplot`` (mediapipe pulls it in) surfaces as a RuntimeError
     from class set-up whose cause is the KeyboardInterrupt; it must exit 130, not 1."""
-    from pipelines.__main__ import _caused_by_interrupt
+    from talking_photo.pipelines.cli.main import _caused_by_interrupt
 
     try:
         try:

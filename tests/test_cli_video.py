@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 import av
 import numpy as np
 import pytest
 from PIL import Image
 
-from pipelines.__main__ import main
-from pipelines.errors import InputError
-from pipelines.render_job import render_talking_video
-from pipelines.video import write_video
+from talking_photo.pipelines.cli.main import main
+from talking_photo.pipelines.common.errors import InputError
+from talking_photo.pipelines.cli.render_job import render_talking_video
+from talking_photo.pipelines.video.writer import write_video
 
 
 def _probe(path):
@@ -31,12 +32,13 @@ def photo_file(tmp_path_factory, astronaut):
     return path
 
 
-def test_cli_text_render_has_exact_timing(tmp_path, photo_file):
+def test_cli_text_render_has_exact_timing(tmp_path, photo_file, capsys):
     out, report = tmp_path / "talk.mp4", tmp_path / "talk.json"
-    rc = main(["render", "--image", str(photo_file), "--text", "Testing one two three.", "--out", str(out),
+    rc = main(["render", "--image", str(photo_file), "--text", "Maybe bring me a map, Bob.", "--out", str(out),
                "--fps", "25", "--report", str(report), "--srt", str(tmp_path / "talk.srt"),
-               "--quality", str(tmp_path / "quality.json")])
+               "--sync-report", str(tmp_path / "sync.json"), "--quality-png", str(tmp_path / "sync.png")])
     assert rc == 0
+    assert "--quality-png is now --sync-report-png" in capsys.readouterr().err  # the old name still works
     info = json.loads(report.read_text())
     probe = _probe(out)
     assert probe["frames"] == info["n_frames"] == math.ceil(info["duration_s"] * 25)
@@ -45,9 +47,13 @@ def test_cli_text_render_has_exact_timing(tmp_path, photo_file):
     assert abs(probe["v_dur"] - probe["a_dur"]) < 1 / 25
     assert set(info["ms_per_frame"]) >= {"landmarks", "tts", "features", "render", "encode"}
     assert "-->" in (tmp_path / "talk.srt").read_text()
-    quality = json.loads((tmp_path / "quality.json").read_text())  # measured before encoding
-    assert quality["frames"] == probe["frames"] and quality["face_found_share"] == 1.0
-    assert quality["background"]["drift_max"] == 0 and quality["timeline"]["bilabials"] >= 0
+    sync = json.loads((tmp_path / "sync.json").read_text())  # measured before encoding
+    assert sync["frames"] == probe["frames"] and sync["face_found_share"] == 1.0
+    assert sync["timeline"]["bilabials"] >= 5 and sync["timeline"]["bilabial_closure"] >= 0.8, sync["timeline"]
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("talk.mp4", "talk.json", "talk.srt", "sync.json", "sync.png"):  # like any file the user makes
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
 
 
 def test_cli_audio_render_aligns_a_recording(tmp_path, photo_file, speech):

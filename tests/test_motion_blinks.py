@@ -1,14 +1,17 @@
-"""MotionGenerator and BlinkInjector statistics on a 60 s synthesized monologue (issue 5)."""
+"""MotionGenerator and BlinkInjector statistics on a 60 s synthesized monologue."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from pipelines.audio import Audio
-from pipelines.blinks import inject_blinks
-from pipelines.features import compute_features
-from pipelines.motion import POSE_CHANNELS, generate_motion
-from pipelines.speech import synthesize_speech
+from talking_photo.pipelines.speech.audio import Audio
+from talking_photo.pipelines.motion.blinks import inject_blinks
+from talking_photo.pipelines.mouth.features import compute_features
+from talking_photo.pipelines.common.errors import InputError
+from talking_photo.pipelines.motion.head import Motion, generate_motion
+from talking_photo.pipelines.render.renderer import frame_tracks
+from talking_photo.pipelines.report.blinks import runs
+from talking_photo.pipelines.speech.tts import synthesize_speech
 
 FPS = 25
 MONOLOGUE = (
@@ -36,8 +39,7 @@ def monologue():
 
 def blink_events(closure: np.ndarray) -> list[tuple[int, int]]:
     """(first, last+1) frame of every run where the lid is noticeably closed."""
-    on = np.concatenate([[0], (closure > 0.05).astype(np.int8), [0]])
-    return list(zip(np.flatnonzero(np.diff(on) == 1), np.flatnonzero(np.diff(on) == -1)))
+    return runs(closure > 0.05)
 
 
 @pytest.mark.parametrize("rate", [10.0, 17.0, 30.0])
@@ -118,12 +120,21 @@ def test_seeds_and_manual_blinks(monologue):
     assert not off.channels["blink_l"].any()
 
 
-def test_blinks_on_motion_made_elsewhere(monologue):
-    """BlinkInjector on a TP_MOTION without our pose channels, and without any features."""
-    from pipelines.motion import Motion
-
-    foreign = Motion(FPS, monologue.n_frames, {"yaw": np.full(monologue.n_frames, 3.0, np.float32)})
+def test_blinks_on_motion_made_elsewhere_and_channels_the_renderer_cannot_draw(monologue):
+    """BlinkInjector on a TP_MOTION from another tool, without features: it adds blinks and passes
+    every other channel through, one it does not know included; the renderer refuses that one by
+    name, and motion made for other speech, instead of dropping it or drifting."""
+    n = monologue.n_frames
+    foreign = Motion(FPS, n, {"yaw": np.full(n, 3.0, np.float32), "wink": np.ones(n, np.float32)})
     out = inject_blinks(foreign, None, seed=1)
     assert np.array_equal(out.channels["yaw"], foreign.channels["yaw"])
+    assert np.array_equal(out.channels["wink"], foreign.channels["wink"])
     assert len(blink_events(out.channels["blink_l"])) >= 10
-    assert set(POSE_CHANNELS) >= {"yaw"}
+    with pytest.raises(InputError, match="cannot draw the motion channel.s. wink"):
+        frame_tracks(monologue, out)
+    del out.channels["wink"]
+    assert frame_tracks(monologue, out)["blink_l"].max() == 1.0
+    with pytest.raises(InputError, match=f"{n - 1} frames at 25 fps but the speech features {n}"):
+        frame_tracks(monologue, Motion(FPS, n - 1, {}))
+    with pytest.raises(InputError, match="at 30 fps"):
+        frame_tracks(monologue, Motion(30.0, n, {}))

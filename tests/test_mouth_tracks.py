@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.clock import frame_centers
-from pipelines.audio import Audio
-from pipelines.features import compute_features
-from pipelines.speech import synthesize_speech
-from pipelines.visemes import viseme_of
+from talking_photo.pipelines.common.clock import frame_centers
+from talking_photo.pipelines.speech.audio import Audio
+from talking_photo.pipelines.mouth.features import compute_features
+from talking_photo.pipelines.speech.tts import synthesize_speech
+from talking_photo.pipelines.mouth.visemes import viseme_of
 
 TEXT = ("Please bring me both maps. My mom paid for the big blue balloon, maybe by Monday. Bob, stop! "
         "Put the paper back in the box, please.")

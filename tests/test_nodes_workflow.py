@@ -1,14 +1,11 @@
-"""The node adapters, executed in the order of the shipped API-format workflow.
-
-ComfyUI itself is not installed here, so its three modules the adapters touch
-(comfy.model_management, comfy.utils, folder_paths) are replaced by small stand-ins; a test
-inside a real ComfyUI host is separate work (issue 6).
+"""The node adapters' own behaviour, with ComfyUI's three modules they touch (comfy.model_management,
+comfy.utils, folder_paths) replaced by stand-ins that record progress and can interrupt: cancelling,
+refusing a clip too long for memory, the report node, and Video Combine's inputs from other nodes.
+Running the shipped workflows is the real host's test (test_comfy_host.py).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
-import math
 import sys
 import types
 from pathlib import Path
@@ -17,7 +14,7 @@ import av
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
+from talking_photo.pipelines.common.errors import InputError
 
 
 class Interrupted(Exception):
@@ -66,71 +63,11 @@ def host(tmp_path_factory):
 
     fp.get_save_image_path = get_save_image_path
     sys.modules.update({"comfy": comfy, "comfy.model_management": mm, "comfy.utils": utils, "folder_paths": fp})
-    spec = importlib.util.spec_from_file_location("talking_photo", ROOT / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT)])
-    pack = importlib.util.module_from_spec(spec)
-    sys.modules["talking_photo"] = pack
-    spec.loader.exec_module(pack)
+    pack = sys.modules["talking_photo"]  # the package conftest registered: one engine for all tests
+    pack.__spec__.loader.exec_module(pack)  # the pack's __init__, as ComfyUI runs it
     yield pack, state, out_dir
     for name in ("comfy", "comfy.model_management", "comfy.utils", "folder_paths"):
         sys.modules.pop(name, None)
-
-
-def run_workflow(pack, workflow: dict, image: torch.Tensor) -> dict:
-    results: dict[str, tuple] = {}
-
-    def run(node_id: str):
-        if node_id in results:
-            return results[node_id]
-        node = workflow[node_id]
-        kwargs = {}
-        for name, value in node["inputs"].items():
-            if isinstance(value, list):
-                kwargs[name] = run(value[0])[value[1]]
-            else:
-                kwargs[name] = value
-        if node["class_type"] == "LoadImage":
-            out = (image, None)
-        elif node["class_type"] == "PreviewImage":  # a core display node: nothing to compute
-            out = ()
-        else:
-            cls = pack.NODE_CLASS_MAPPINGS[node["class_type"]]
-            out = getattr(cls(), cls.FUNCTION)(**kwargs)
-            out = out["result"] if isinstance(out, dict) else out
-        results[node_id] = out
-        return out
-
-    for node_id in workflow:
-        run(node_id)
-    return results
-
-
-def test_all_eight_nodes_are_registered(host):
-    pack, _, _ = host
-    names = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync",
-             "VideoCombine", "SyncReport"}
-    assert {k.removeprefix("TalkingPhoto") for k in pack.NODE_CLASS_MAPPINGS} == names
-    for cls in pack.NODE_CLASS_MAPPINGS.values():
-        assert cls.CATEGORY.startswith("TalkingPhoto/")
-        assert len(cls.RETURN_TYPES) == len(cls.RETURN_NAMES)
-
-
-def test_text_workflow_renders_an_mp4(host, astronaut):
-    pack, state, out_dir = host
-    workflow = json.loads((ROOT / "workflows" / "api" / "text_to_talking_video.json").read_text())
-    workflow["4"]["inputs"]["text"] = "Nice to meet you."
-    image = torch.from_numpy(astronaut).float()[None] / 255.0
-    results = run_workflow(pack, workflow, image)
-    path = Path(results["9"][0])
-    assert path.is_file() and out_dir in path.parents
-    frames, mask = results["8"]
-    assert frames.shape[1:] == image.shape[1:] and frames.dtype == torch.float32
-    assert mask.shape == (1, 512, 512)
-    audio = results["4"][0]
-    duration = audio["waveform"].shape[-1] / audio["sample_rate"]
-    with av.open(str(path)) as c:
-        assert sum(1 for _ in c.decode(video=0)) == frames.shape[0] == math.ceil(duration * 25)
-    assert state["progress"][-1] == frames.shape[0]
 
 
 def test_interrupt_stops_lipsync(host, portrait, features):
@@ -142,13 +79,6 @@ def test_interrupt_stops_lipsync(host, portrait, features):
     finally:
         state["interrupt_after"] = None
     assert state["calls"] == 2
-
-
-def test_prefix_cannot_escape_output_folder(host, astronaut):
-    pack, _, _ = host
-    frames = torch.zeros(2, 64, 64, 3)
-    with pytest.raises(Exception, match="outside"):
-        pack.NODE_CLASS_MAPPINGS["TalkingPhotoVideoCombine"]().combine(frames, 25.0, "../../evil", 20)
 
 
 def test_long_clip_fails_before_rendering_with_a_memory_estimate(host, portrait, features):
@@ -185,7 +115,7 @@ def test_sync_report_node_measures_frames(host, portrait, features, speech):
              "sample_rate": speech.sample_rate}
     out = pack.NODE_CLASS_MAPPINGS["TalkingPhotoSyncReport"]().measure(frames, 25.0, audio, features.timeline, portrait)
     report = json.loads(out["result"][0])
-    assert report["frames"] == 50 and report["background"]["vs_source_mean"] == 0
+    assert report["frames"] == 50
     assert report["sync"]["confidence"] > 0
     page = out["result"][1]
     assert page.ndim == 4 and page.shape[-1] == 3 and float(page.max()) <= 1.0
@@ -210,8 +140,6 @@ def test_video_combine_takes_frames_and_audio_from_any_node(host):
 
 
 def test_video_combine_pad_only_refuses_longer_audio_and_writes_nothing(host):
-    from talking_photo.pipelines.errors import InputError
-
     pack, _, out_dir = host
     node = pack.NODE_CLASS_MAPPINGS["TalkingPhotoVideoCombine"]()
     speech = {"waveform": torch.zeros(1, 1, 16000), "sample_rate": 16000}  # 1 s against 0.4 s of frames

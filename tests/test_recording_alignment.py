@@ -5,7 +5,7 @@ words. Manual check (10 ms RMS envelope of the wav, done while writing this test
 energy rises at 0.17-0.21 s (the label puts the faint /h/ of "he" at 0.13 s); "and|faced" is at
 1.28 s, where the /d/ closure drops the level by 25 dB and /f/ frication starts at 1.29 s; the
 last word ends at 2.89-2.92 s (label 2.925 s). The labels agree with the waveform to within the
-width of a faint consonant, so they are the reference, with the 60 ms tolerance of the issue.
+width of a faint consonant, so they are the reference, within 60 ms (about one phone).
 """
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from conftest import media_file
-from pipelines.alignment import align
-from pipelines.audio import Audio, checked_speech, load_audio_file, resample
-from pipelines.features import compute_features
+from talking_photo.pipelines.speech.alignment import align
+from talking_photo.pipelines.speech.audio import Audio, checked_speech, load_audio_file, resample
+from talking_photo.pipelines.mouth.features import compute_features
 
 TRANSCRIPT = "He turned sharply, and faced Gregson across the table."
 # Phones of each word in the HTS label, in order ("sharply," and "and" run together: no pause).
@@ -27,6 +27,12 @@ TOLERANCE_S = 0.060
 @pytest.fixture(scope="module")
 def recording() -> Audio:
     return load_audio_file(media_file("arctic_a0009.wav"))
+
+
+@pytest.fixture(scope="module")
+def reference(recording):
+    """The recording's features with its transcript: the forced-alignment path, timed once."""
+    return compute_features(recording, 25, transcript=TRANSCRIPT)
 
 
 def reference_words() -> list[tuple[str, float, float]]:
@@ -44,8 +50,8 @@ def reference_words() -> list[tuple[str, float, float]]:
     return words
 
 
-def test_forced_alignment_matches_reference_word_boundaries(recording):
-    timeline = align(recording, TRANSCRIPT)
+def test_forced_alignment_matches_reference_word_boundaries(reference):
+    timeline = reference.timeline
     assert timeline.source == "forced-alignment"
     got = [(w.label, w.start, w.end) for w in timeline.words]
     ref = reference_words()
@@ -63,8 +69,8 @@ def test_recognition_path_without_transcript(recording):
     assert abs(timeline.words[-1].end - ref[-1][2]) <= 0.1
 
 
-def test_mouth_track_follows_loudness_of_a_real_recording(recording):
-    features = compute_features(recording, 25, transcript=TRANSCRIPT)
+def test_mouth_track_follows_loudness_of_a_real_recording(reference):
+    features = reference
     assert features.mouth_source == "forced-alignment"
     # Syllable-rate envelopes (200 ms smoothing): consonants are loud with a half-open jaw, so the
     # raw frame-level match is weaker; a track shifted by 0.4 s is the no-sync control.
@@ -80,8 +86,7 @@ def test_mouth_track_follows_loudness_of_a_real_recording(recording):
 
 
 @pytest.mark.parametrize("rate,channels", [(8000, 1), (22050, 1), (44100, 2), (48000, 2), (48000, 6)])
-def test_any_rate_and_channel_count_gives_the_same_mouth(recording, rate, channels):
-    reference = compute_features(recording, 25, transcript=TRANSCRIPT)
+def test_any_rate_and_channel_count_gives_the_same_mouth(recording, reference, rate, channels):
     mono = resample(recording.samples, recording.sample_rate, rate)
     multi = np.stack([mono * (1.0 - 0.1 * c) for c in range(channels)])
     audio = checked_speech(multi, rate)

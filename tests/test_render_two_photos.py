@@ -1,4 +1,4 @@
-"""Renderer acceptance on two real photos (issue 4), measured by re-detecting landmarks on the
+"""The renderer on two real photos, measured by re-detecting landmarks on the
 rendered frames: lip gap follows jaw_open, pose follows yaw/pitch in sign, blinks close the eyes,
 and everything outside the animated region is the photo, bit for bit."""
 from __future__ import annotations
@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.sync_report import eye_aspect_ratios
-from pipelines.face_landmarks import detect_faces, find_model
-from pipelines.face_regions import LEFT_EYE_EAR, RIGHT_EYE_EAR
-from pipelines.face_rig import CHANNELS
-from pipelines.lipsync import Renderer
-from pipelines.portrait import analyze_portrait
+from talking_photo.pipelines.report.blinks import eye_aspect_ratios
+from talking_photo.pipelines.face.landmarks import detect_faces, find_model
+from talking_photo.pipelines.face.regions import LEFT_EYE_EAR, RIGHT_EYE_EAR
+from talking_photo.pipelines.common.channels import DRAWN
+from talking_photo.pipelines.render.renderer import Renderer
+from talking_photo.pipelines.face.portrait import analyze_portrait
 
 N = 21
 RAMP = np.concatenate([np.linspace(0, 1, 11), np.linspace(1, 0, 11)[1:]]).astype(np.float32)
@@ -25,7 +25,7 @@ def renderer(request, astronaut, closed_mouth_photo):
 
 def render(renderer: Renderer, **channels: np.ndarray) -> np.ndarray:
     n = len(next(iter(channels.values())))
-    tracks = {c: np.zeros(n, np.float32) for c in CHANNELS}
+    tracks = {c: np.zeros(n, np.float32) for c in DRAWN}
     tracks.update({k: np.asarray(v, np.float32) for k, v in channels.items()})
     return renderer.render(tracks).numpy()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.errors import InputError
-from pipelines.speech import synthesize_speech
-from pipelines.timeline import Timeline
+from talking_photo.pipelines.common.errors import InputError
+from talking_photo.pipelines.speech.tts import synthesize_speech
+from talking_photo.pipelines.speech.timeline import Timeline
 
 
 def test_timeline_covers_audio_contiguously(speech):
@@ -57,3 +57,50 @@ def test_ten_thousand_characters_join_without_clicks_and_keep_one_timeline():
     assert np.abs(np.diff(speech.samples)).max() < 1.0
     srt = timeline.to_srt()
     assert srt.count(" --> ") >= 100
+
+
+def test_words_keep_the_users_spelling_once_however_espeak_expands_them():
+    """Dates, titles, money, times and a dash: each token is one word of the subtitles, spelt as
+    typed, and a token that is not spoken ('—') joins the word before it."""
+    text = "On 3/4/2025 Dr. Smith paid $5.50 for 2 coffees at 7:30am — wow!"
+    timeline = synthesize_speech(text).timeline
+    assert [w.label for w in timeline.words] == ["On", "3/4/2025", "Dr.", "Smith", "paid", "$5.50", "for", "2",
+                                                "coffees", "at", "7:30am —", "wow!"]
+    assert " ".join(timeline.to_srt().splitlines()[2::4]) == text  # the cues' text lines
+    merged = synthesize_speech("I learned more in that week than in the whole year before it.").timeline
+    assert " ".join(w.label for w in merged.words) == "I learned more in that week than in the whole year before it."
+
+
+def test_text_the_voice_cannot_read_is_refused_naming_its_language():
+    with pytest.raises(InputError, match=r"Chinese characters, but the voice speaks English \(en-us\)"):
+        synthesize_speech("你好，我是一张照片。")
+    with pytest.raises(InputError, match="Cyrillic"):
+        synthesize_speech("Привет, мир")
+    mixed = synthesize_speech("My name is Wang 王, nice to meet you.")
+    assert any("1 letter(s) in Chinese characters" in w for w in mixed.warnings)
+    assert synthesize_speech("Café au lait, naïve señor.").warnings == []
+
+
+def test_every_seed_gives_its_own_voice():
+    """The voice's random nodes take float32 seeds and onnxruntime treats 0 as 1: seeds 0 and 1,
+    and seeds 2**24 apart, must still sound different."""
+    takes = {seed: synthesize_speech("Hello there.", seed=seed).samples for seed in (0, 1, 2**24, 2**31 - 1)}
+    for a in takes:
+        for b in takes:
+            if a < b:
+                assert len(takes[a]) != len(takes[b]) or not np.array_equal(takes[a], takes[b]), (a, b)
+
+
+def test_progress_after_each_sentence_and_a_cancel_stops_synthesis():
+    calls = []
+    synthesize_speech("One. Two. Three.", progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done, total):
+        raise Cancelled
+
+    with pytest.raises(Cancelled):
+        synthesize_speech("One. Two. Three.", progress=cancel)

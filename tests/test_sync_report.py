@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.audio import Audio
-from pipelines.blinks import inject_blinks
-from pipelines.features import compute_features
-from pipelines.lipsync import render_frames
-from pipelines.motion import generate_motion
-from pipelines.report_page import report_page
-from pipelines.speech import synthesize_speech
-from pipelines.sync_report import build_report, measure_frames
-from pipelines.video import write_video
+from talking_photo.pipelines.speech.audio import Audio
+from talking_photo.pipelines.motion.blinks import inject_blinks
+from talking_photo.pipelines.mouth.features import compute_features
+from talking_photo.pipelines.motion.head import generate_motion
+from conftest import render_clip
+from talking_photo.pipelines.report.page import report_page
+from talking_photo.pipelines.speech.tts import synthesize_speech
+from talking_photo.pipelines.report.measure import build_report, measure_frames
+from talking_photo.pipelines.video.writer import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = ("Good morning, and welcome back. Today we talk about maps, about people, and about the "
@@ -32,7 +32,7 @@ def talk(portrait):
     audio = Audio(speech.samples, speech.sample_rate)
     features = compute_features(audio, 25.0, speech.timeline)
     motion = inject_blinks(generate_motion(features, seed=2), features, seed=2, rate_per_min=20)
-    frames = np.concatenate([b.numpy() for b in render_frames(portrait, features, motion, "cpu")])
+    frames = render_clip(portrait, features, motion)
     measures = measure_frames(iter(frames), portrait.image)
     return {"audio": audio, "features": features, "motion": motion, "frames": frames, "measures": measures,
             "report": build_report(measures, 25.0, portrait.size, audio, speech.timeline)}
@@ -95,7 +95,7 @@ def test_cli_reports_an_mp4_from_another_tool(tmp_path, astronaut):
 
 
 def test_cli_report_of_our_render_with_its_timeline(tmp_path, talk):
-    from pipelines.audio import resample
+    from talking_photo.pipelines.speech.audio import resample
 
     video = write_video(tmp_path / "talk.mp4", [talk["frames"]], 25.0,
                         resample(talk["audio"].samples, talk["audio"].sample_rate, 48000), 48000)

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.errors import InputError
-from pipelines.speech import available_voices, synthesize_speech, voice_files
+from talking_photo.pipelines.common.errors import InputError
+from talking_photo.pipelines.speech.tts import available_voices, synthesize_speech, voice_files
 
 HOP = 256
 RATE = 16000

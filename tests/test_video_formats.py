@@ -9,9 +9,9 @@ import av
 import numpy as np
 import pytest
 
-from pipelines.clock import video_samples
-from pipelines.errors import InputError
-from pipelines.video import check_audio_fit, write_video
+from talking_photo.pipelines.common.clock import video_samples
+from talking_photo.pipelines.common.errors import InputError
+from talking_photo.pipelines.video.writer import check_audio_fit, write_video
 
 FPS = 25.0
 N = 30
@@ -47,7 +47,7 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_webm_is_vp9_with_opus_spanning_exactly_the_frames(tmp_path, frames):
-    path = write_video(tmp_path / "talk.webm", [frames[:16], frames[16:]], FPS, _tone(1.0), RATE, quality=20)
+    path = write_video(tmp_path / "talk.webm", [frames[:16], frames[16:]], FPS, _tone(1.0), RATE, video_quality=20)
     video, audio, samples = _decode(path)
     with av.open(str(path)) as c:
         assert c.streams.video[0].codec_context.name == "vp9"
@@ -83,19 +83,32 @@ def test_mp4_audio_is_padded_or_trimmed_to_the_frames(tmp_path, frames):
         check_audio_fit(N, FPS, span + RATE // 10, RATE, "pad_only")
 
 
+def test_stereo_audio_is_mixed_down_not_played_channel_after_channel(tmp_path, frames):
+    """0.5 s of stereo under 1.2 s of frames: the mix plays for 0.5 s, then silence (flattening
+    [C, T] would play the left channel and then the right, for 1 s)."""
+    left, right = _tone(0.5), 0.5 * _tone(0.5)
+    path = write_video(tmp_path / "stereo.mp4", [frames], FPS, np.stack([left, right]), RATE)
+    with av.open(str(path)) as c:
+        decoded = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
+    rms = lambda a, b: float(np.sqrt(np.mean(decoded[int(a * RATE):int(b * RATE)] ** 2)))
+    mixed = float(np.sqrt(np.mean(((left + right) / 2) ** 2)))
+    assert rms(0.1, 0.4) == pytest.approx(mixed, rel=0.1)
+    assert rms(0.65, 1.1) < 0.01 * mixed
+
+
 def test_unknown_suffix_empty_frames_and_bad_quality_are_refused_without_a_file(tmp_path, frames):
     with pytest.raises(InputError, match=r"\.mp4, \.webm or \.gif"):
         write_video(tmp_path / "talk.avi", [frames], FPS)
     with pytest.raises(InputError, match="no frames"):
         write_video(tmp_path / "talk.mp4", [], FPS)
-    for quality in (-1, 52, 99, 20.5):  # x264 clamped 99 silently
+    for quality in (-1, 52, 99, 20.5):  # x264 would clamp 99 silently
         with pytest.raises(InputError, match=r"from 0 \(lossless\) to 51"):
-            write_video(tmp_path / "talk.mp4", [frames], FPS, quality=quality)
+            write_video(tmp_path / "talk.mp4", [frames], FPS, video_quality=quality)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_mp4_codes_the_still_background_once_even_across_keyframes(tmp_path, astronaut):
-    """A moving head in front of a still photo. x264's adaptive quantizers (CRF) re-coded background
+    """A moving head in front of a still photo. x264's adaptive quantizers (CRF) re-code background
     blocks frame after frame and differently at every keyframe (mean drift 0.50 levels here, 0.57%
     of values off by more than 8); a skipped block may still copy along its neighbours' motion
     vector, so a few values near the head move by a level or two."""

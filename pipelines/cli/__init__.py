@@ -1,0 +1,1 @@
+"""The command line: render, demo, report, bench, contact-sheet."""

@@ -1,0 +1,192 @@
+"""The command line: ``python -m pipelines render|demo|report|bench|contact-sheet`` (see ``--help``)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from ..common.errors import InputError  # module level stays this light: Ctrl-C here is not caught yet
+
+INTERRUPTED = 130  # the shell's code for Ctrl-C
+DEMO_TEXT = ("Hello! I am a photo, and now I can talk. "
+             "Every word you hear moves my lips, and I blink when I pause.")
+
+
+class _Renamed(argparse.Action):
+    """A flag's old name, kept for one release: it still works and says the new name."""
+
+    def __init__(self, option_strings, dest, new_name: str, **kwargs):
+        super().__init__(option_strings, dest, help=argparse.SUPPRESS, **kwargs)
+        self.new_name = new_name
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"note: {option_string} is now {self.new_name}; the old name goes in the next release",
+              file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from ..video.writer import DEFAULT_VIDEO_QUALITY  # numpy, scipy: imported inside main(), where Ctrl-C is handled
+
+    p = argparse.ArgumentParser(prog="python -m pipelines", description="Talking photo: photo + text/audio → mp4/webm/gif")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("render", help="render a talking video")
+    r.add_argument("--image", required=True, help="portrait photo (PNG/JPEG/...)")
+    src = r.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", help="what the portrait says (synthesised with the bundled voice)")
+    src.add_argument("--audio", help="a speech recording to lip-sync instead")
+    r.add_argument("--transcript", help="words of --audio (improves timing)")
+    d = sub.add_parser("demo", help="render the bundled demo (skimage astronaut photo)")
+    d.add_argument("--text", default=DEMO_TEXT)
+    for q in (r, d):
+        q.add_argument("--out", required=q is r, default="demo.mp4", help="output .mp4 (H.264+AAC), .webm (VP9+Opus) or .gif")
+        q.add_argument("--fps", type=float, default=25.0)
+        q.add_argument("--seed", type=int, default=0)
+        q.add_argument("--video-quality", type=int, default=DEFAULT_VIDEO_QUALITY,
+                       help="H.264 quantizer (VP9: crf), 0-51: lower is sharper and larger, 0 is lossless")
+        q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
+        q.add_argument("--style", default="calm", help="motion style: calm, lively, news_anchor, still")
+        q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+        q.add_argument("--report", help="write timeline, tracks and timings as JSON here")
+        q.add_argument("--srt", help="write subtitles (SRT) of the timeline here")
+        q.add_argument("--sync-report", help="measure the frames before encoding (the sync report) into this JSON")
+        q.add_argument("--sync-report-png", help="... and draw that report's one-page summary here")
+        q.add_argument("--quality", dest="sync_report", action=_Renamed, new_name="--sync-report")
+        q.add_argument("--quality-png", dest="sync_report_png", action=_Renamed, new_name="--sync-report-png")
+    c = sub.add_parser("contact-sheet", help="render the key poses of a portrait into one PNG")
+    c.add_argument("--image", help="portrait photo (default: the skimage astronaut)")
+    c.add_argument("--out", default="docs/contact_sheet.png")
+    q = sub.add_parser("report", help="measure a talking video (ours or any mp4 with one face): the sync report")
+    q.add_argument("video", help="the video to measure")
+    q.add_argument("--audio", help="speech to compare with (default: the video's own audio track)")
+    q.add_argument("--timeline", help="timeline JSON, or the --report JSON of a render (scores bilabials, pauses)")
+    q.add_argument("--source", help="the still photo it was made from (default: the first frame)")
+    q.add_argument("--json", help="write the full report (with per-frame series) here")
+    q.add_argument("--png", help="write a one-page summary with plots here")
+    b = sub.add_parser("bench", help="measure the speed of every stage on this machine")
+    b.add_argument("--quick", action="store_true", help="fewer frames, 10 s clips only")
+    b.add_argument("--long", action="store_true", help="only the memory check: 512² clips of 1 and 10 minutes")
+    b.add_argument("--device", default="cpu")
+    b.add_argument("--json", help="also write the results here")
+    return p
+
+
+def _write_json(path: str, data: dict) -> None:
+    from ..common.atomic import write_atomic
+
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def _bench(args) -> int:
+    from .bench import print_tables, run
+
+    results = run(quick=args.quick, long=args.long, device=args.device)
+    print_tables(results)
+    if args.json:
+        _write_json(args.json, results)
+    return 0
+
+
+def _report(args) -> int:
+    from ..report.measure import report_summary, report_video
+    from ..report.page import write_report_page
+
+    report = report_video(args.video, args.audio, args.timeline, args.source)
+    if args.json:
+        _write_json(args.json, report)
+    if args.png:
+        write_report_page(report, args.png)
+    print(json.dumps(report_summary(report), indent=1))
+    return 0
+
+
+def _contact_sheet(args) -> int:
+    from ..face.portrait import analyze_portrait, load_image_file
+    from ..report.contact_sheet import write_contact_sheet
+
+    if args.image:
+        pixels, name = load_image_file(args.image), args.image
+    else:
+        from skimage import data
+
+        pixels, name = data.astronaut(), "astronaut"
+    print(f"wrote {write_contact_sheet(analyze_portrait(pixels, name=name), args.out)}")
+    return 0
+
+
+def _render(args) -> int:
+    from ..common.atomic import write_atomic
+    from .render_job import render_talking_video
+
+    if args.command == "demo":
+        from skimage import data
+
+        image, audio, transcript = data.astronaut(), None, None
+    else:
+        image, audio, transcript = args.image, args.audio, args.transcript
+    result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
+                                  fps=args.fps, seed=args.seed, device=args.device, report=args.report,
+                                  style=args.style, voice=args.voice,
+                                  sync_report=args.sync_report or bool(args.sync_report_png),
+                                  video_quality=args.video_quality)
+    if args.sync_report_png:
+        from ..report.page import write_report_page
+
+        write_report_page(result["sync_report"], args.sync_report_png)
+    if args.srt and result["timeline"]:
+        from ..speech.timeline import Timeline
+
+        write_atomic(args.srt, Timeline.from_dict(result["timeline"]).to_srt())
+    summary = {k: result[k] for k in ("output", "n_frames", "duration_s", "mouth_source", "ms_per_frame",
+                                      "total_s", "real_time_factor", "notes")}
+    if "sync_report" in result:
+        from ..report.measure import report_summary
+
+        summary["sync_report"] = report_summary(result["sync_report"])
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+COMMANDS = {"render": _render, "demo": _render, "report": _report, "bench": _bench, "contact-sheet": _contact_sheet}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; a bad input is reported in one line (exit 2), Ctrl-C exits 130 with no file."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; no output written", file=sys.stderr)
+        return INTERRUPTED
+
+
+def _caused_by_interrupt(error: BaseException) -> bool:
+    """True when Ctrl-C is anywhere in the exception chain: a library importing at that moment
+    may wrap it (matplotlib's class set-up re-raises it as RuntimeError)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def run() -> None:
+    """Entry point of ``python -m pipelines``: exit codes 0, 2 (bad input) or 130 (interrupted)."""
+    try:
+        code = main()
+    except BaseException as e:  # Ctrl-C while importing, before a stage could catch it
+        if not _caused_by_interrupt(e):
+            raise
+        print("interrupted; no output written", file=sys.stderr)
+        code = INTERRUPTED
+    if code == INTERRUPTED:  # the partial file is gone; skip interpreter teardown (seconds on a busy machine)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -1,0 +1,1 @@
+"""Face: the photo, its landmarks and the named landmark groups (TP_PORTRAIT)."""

@@ -1,0 +1,181 @@
+"""TP_PORTRAIT: the photo, its face landmarks, the animated region and the crop rendering uses."""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import regions as fr
+from ..common.easing import smoothstep
+from ..common.errors import InputError
+from .landmarks import detect_faces, find_model
+
+MIN_SIDE, MAX_SIDE = 64, 8192
+MIN_FACE_PX = 64
+MIN_VISIBLE_FACE = 0.6  # share of the face box that must lie inside the photo
+# Animated region: an ellipse around the face reaching up into the hair and down to the neck,
+# in units of the face's width (sides) and height (top/bottom).
+REGION_SIDE = 0.5
+REGION_TOP = 0.55
+REGION_BOTTOM = 0.6
+FEATHER = 0.3  # fraction of the region radius over which the paste-back fades out
+BORDER_FADE = 0.25  # face widths over which animation fades out towards the photo's edge
+
+
+@dataclass
+class Portrait:
+    """A photo prepared for animation. Coordinates are pixels of the full-resolution image."""
+
+    image: np.ndarray  # uint8 [H, W, 3]
+    landmarks: np.ndarray  # float32 [478, 3]: x, y, z (z in pixels, smaller = nearer)
+    face_box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the landmarks
+    region_center: tuple[float, float]
+    region_radii: tuple[float, float]  # ellipse semi-axes (x, y)
+    crop: tuple[int, int, int, int]  # x0, y0, x1, y1 that rendering works in
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.shape[1], self.image.shape[0]
+
+    @property
+    def face_width(self) -> float:
+        return float(self.face_box[2] - self.face_box[0])
+
+    @property
+    def face_height(self) -> float:
+        return float(self.face_box[3] - self.face_box[1])
+
+    def region_weight(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Paste-back weight: 1 well inside the region, exactly 0 on and outside its ellipse and on
+        the photo's edge (a face cut off by the border would otherwise tear there)."""
+        cx, cy = self.region_center
+        rx, ry = self.region_radii
+        r = np.sqrt(((xs - cx) / rx) ** 2 + ((ys - cy) / ry) ** 2)
+        height, width = self.image.shape[:2]
+        edge = np.minimum(np.minimum(xs, width - xs), np.minimum(ys, height - ys)) - 0.5
+        return (smoothstep((1.0 - r) / FEATHER) * smoothstep(edge / (BORDER_FADE * self.face_width))).astype(np.float32)
+
+    def crop_mask(self) -> np.ndarray:
+        """Region weight over the crop, ``[h, w]`` float32."""
+        x0, y0, x1, y1 = self.crop
+        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        return self.region_weight(xs + 0.5, ys + 0.5)
+
+    def region_mask(self) -> np.ndarray:
+        """Region weight over the whole photo, ``[H, W]`` float32 (zero outside the crop)."""
+        mask = np.zeros(self.image.shape[:2], np.float32)
+        x0, y0, x1, y1 = self.crop
+        mask[y0:y1, x0:x1] = self.crop_mask()
+        return mask
+
+
+def check_size(width: int, height: int, name: str = "image") -> None:
+    """Refuse photos too small to hold a face or too large to render, before any decoding."""
+    if min(width, height) < MIN_SIDE:
+        raise InputError(f"{name} is {width}x{height} px; use a photo at least {MIN_SIDE} px on each side.")
+    if max(width, height) > MAX_SIDE:
+        raise InputError(f"{name} is {width}x{height} px; downscale it to at most {MAX_SIDE} px "
+                         "on the long side (2048 px is plenty for a talking head).")
+
+
+def as_rgb_uint8(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Accept HxW, HxWx1/3/4 arrays, uint8/uint16/float (0..1): return HxWx3 uint8, alpha dropped."""
+    a = np.asarray(image)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3 or a.shape[2] not in (1, 2, 3, 4):
+        raise InputError(f"{name} has shape {a.shape}; expected height x width x 3 (RGB).")
+    if a.shape[2] in (2, 4):
+        a = a[:, :, :-1]
+    if a.shape[2] == 1:
+        a = np.repeat(a, 3, axis=2)
+    if a.dtype == np.uint8:
+        return np.ascontiguousarray(a)
+    if a.dtype == np.uint16:
+        return np.ascontiguousarray((a >> 8).astype(np.uint8))
+    a = np.nan_to_num(a.astype(np.float32), nan=0.0)
+    return np.ascontiguousarray((np.clip(a, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+
+
+def load_image_file(path: str | Path) -> np.ndarray:
+    """Read a photo as RGB uint8, honouring EXIF orientation; CMYK, palette, 16-bit, alpha handled."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"image file {path} does not exist.")
+    try:
+        with warnings.catch_warnings():  # PIL's bomb warning: check_size gives the actionable message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
+            check_size(*im.size, name=str(path))  # from the header: a 12000 px photo is never decoded
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                arr = np.asarray(im, dtype=np.float32)
+                return as_rgb_uint8(arr / max(1.0, float(arr.max())), str(path))
+            return as_rgb_uint8(np.asarray(im.convert("RGB")), str(path))
+    except Image.DecompressionBombError as e:
+        raise InputError(f"{path} is too large to open safely ({e}); downscale it to at most "
+                         f"{MAX_SIDE} px on the long side.") from e
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise InputError(f"cannot read image {path}: {e}; save it as PNG or JPEG.") from e
+
+
+def region_ellipse(lm: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Centre and semi-axes of the animated region around a face's landmarks."""
+    x0, y0, x1, y1 = lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()
+    fw, fh = x1 - x0, y1 - y0
+    top, bottom = y0 - REGION_TOP * fh, y1 + REGION_BOTTOM * fh
+    return ((float((x0 + x1) / 2), float((top + bottom) / 2)),
+            (float(fw * (0.5 + REGION_SIDE)), float((bottom - top) / 2)))
+
+
+def _check_cut_off(lm: np.ndarray, size: tuple[int, int], name: str) -> None:
+    """A face partly outside the photo animates (the border stays fixed) unless the mouth or most
+    of the face is missing: then there is nothing believable to animate."""
+    w, h = size
+    x0, y0, x1, y1 = lm[:, 0].min(), lm[:, 1].min(), lm[:, 0].max(), lm[:, 1].max()
+    inside = (min(x1, w) - max(x0, 0)) * (min(y1, h) - max(y0, 0)) / ((x1 - x0) * (y1 - y0))
+    lips = lm[list(fr.OUTER_UPPER + fr.OUTER_LOWER), :2]
+    mouth_out = bool(((lips < 0) | (lips > [w - 1, h - 1])).any())
+    if mouth_out or inside < MIN_VISIBLE_FACE:
+        what = "the mouth is outside the photo" if mouth_out else f"only {inside:.0%} of it is inside the photo"
+        raise InputError(f"the face in {name} is cut off by the image border ({what}); use a photo "
+                         "(or a crop) with the whole face inside the frame.")
+
+
+def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | None = None,
+                     model_dirs: tuple[str, ...] = (), name: str = "image") -> Portrait:
+    """Find the face (largest first; ``face_index`` picks another) and prepare the animated region."""
+    if np.ndim(image) >= 2:
+        check_size(np.shape(image)[1], np.shape(image)[0], name)
+    image = as_rgb_uint8(image, name)
+    h, w = image.shape[:2]
+    faces = detect_faces(image, find_model(model_path, model_dirs))
+    if not faces:
+        raise InputError(f"no face found in {name}; use a photo where one face is clearly visible "
+                         "and roughly frontal.")
+    if not 0 <= face_index < len(faces):
+        raise InputError(f"face_index {face_index} is out of range: {name} has {len(faces)} face(s) "
+                         f"(0 = largest).")
+    lm = faces[face_index]
+    x0, y0 = lm[:, 0].min(), lm[:, 1].min()
+    x1, y1 = lm[:, 0].max(), lm[:, 1].max()
+    fw = x1 - x0
+    if fw < MIN_FACE_PX:
+        raise InputError(f"the face in {name} is only {fw:.0f} px wide; use a photo where the face "
+                         f"is at least {MIN_FACE_PX} px wide (a closer or larger photo).")
+    notes = []
+    if x0 < 0 or y0 < 0 or x1 > w or y1 > h:
+        _check_cut_off(lm, (w, h), name)
+        notes.append("the face is cut off by the image border; motion near the border is damped")
+    center, radii = region_ellipse(lm)
+    top, bottom = center[1] - radii[1], center[1] + radii[1]
+    crop = (max(0, int(np.floor(center[0] - radii[0])) - 2), max(0, int(np.floor(top)) - 2),
+            min(w, int(np.ceil(center[0] + radii[0])) + 2), min(h, int(np.ceil(bottom)) + 2))
+    return Portrait(image=image, landmarks=lm, face_box=(int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))),
+                    region_center=center, region_radii=radii, crop=crop, notes=notes)

@@ -1,0 +1,1 @@
+"""Motion: speech-driven head motion and blinks (TP_MOTION)."""

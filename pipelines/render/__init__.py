@@ -1,0 +1,1 @@
+"""Render: per-frame tracks → pixels (the rig, the warp and the painters)."""

@@ -1,0 +1,187 @@
+"""Face rig: per-frame tracks → where each control point of the photo should appear.
+
+Control points are face-mesh landmarks (expression moves them in the image plane, then the head
+pose rotates them in 3-D using the landmarks' depth), a ring in the hair/neck that moves with the
+head, and fixed anchors on the region border and crop border so the warp is zero where the
+paste-back weight is zero.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..common.easing import smoothstep
+from ..face import regions as fr
+from ..face.portrait import Portrait
+
+JAW_DROP = 0.10  # lower-lip travel at jaw_open = 1, in face heights
+CHIN_FOLLOW = 0.85  # chin travel relative to the lower lip
+UPPER_LIP_RAISE = 0.12  # upper lip rises this fraction of the jaw travel
+CORNER_PULL = 0.05  # mouth corners move in by this fraction of mouth width when the jaw opens
+SPREAD = 0.12  # lip points move out by this fraction of their offset from the mouth centre
+ROUND = 0.22  # ... and in by this much when rounding
+PRESS_UNROUND = 1.0  # pressed lips flatten: this share of the rounding goes while they are pressed
+PRESS_THIN = 0.35  # ... and roll in: their outer edges move this share of the lip's height to the seam
+# A closed jaw rests with the lips lightly together (this share of a bilabial press), fading out as
+# the jaw opens past REST_PRESS_JAW: the relaxed closed mouth of pauses.
+REST_PRESS, REST_PRESS_JAW = 0.8, 0.1
+MIN_LIP_GAP = 0.6  # px left between the inner lips when closed, so the warp never folds
+BLINK_CLOSE = 0.2  # the warp moves the upper lid this far; the eyelid painter does the rest
+LOWER_LID_RISE = 0.05
+FOLD_FOLLOW = 0.5
+BROW_RAISE = 0.05  # in face heights
+HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
+N_RING, N_ANCHOR = 20, 28
+HEAD_DEPTH = 0.5  # rotation centre behind the face surface, in face widths
+DEPTH_RELIEF = 0.15  # landmark depth around its median is softly limited to this, in face widths
+NECK_FOLLOW = 0.35  # share of head motion the neck below the chin follows
+
+
+class FaceRig:
+    """Precomputed control points and per-channel displacement bases for one portrait."""
+
+    def __init__(self, portrait: Portrait, device: torch.device | str = "cpu"):
+        self.device = torch.device(device)
+        x0, y0, x1, y1 = portrait.crop
+        self.crop_hw = (y1 - y0, x1 - x0)
+        lm = portrait.landmarks.astype(np.float64).copy()
+        lm[:, 0] -= x0 + 0.5  # pixel-centre coordinates inside the crop
+        lm[:, 1] -= y0 + 0.5
+        fw, fh = portrait.face_width, portrait.face_height
+        idx = list(fr.control_landmarks())
+        pos = {j: k for k, j in enumerate(idx)}
+        n = len(idx)
+        pts = lm[idx, :2]
+        z = lm[idx, 2]
+        dy = {name: np.zeros(n) for name in ("close", "jaw", "press", "blink_l", "blink_r", "brow")}
+        dx = {name: np.zeros(n) for name in ("jaw", "shape")}
+
+        # Mouth: close the photo's lips to a seam first (rest pose), then open them with the jaw.
+        left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
+        mouth_c = (left + right) / 2
+        mouth_w = float(np.linalg.norm(left - right))
+        for u, l, ou, ol in zip(fr.INNER_UPPER[1:-1], fr.INNER_LOWER[1:-1], fr.OUTER_UPPER[1:-1], fr.OUTER_LOWER[1:-1]):
+            half = max(0.0, lm[l, 1] - lm[u, 1] - MIN_LIP_GAP) / 2
+            dy["close"][pos[u]] += half
+            dy["close"][pos[ou]] += half
+            dy["close"][pos[l]] -= half
+            dy["close"][pos[ol]] -= half
+            dy["press"][pos[ou]] = PRESS_THIN * max(0.0, lm[u, 1] - lm[ou, 1])
+            dy["press"][pos[ol]] = -PRESS_THIN * max(0.0, lm[ol, 1] - lm[l, 1])
+        drop = JAW_DROP * fh
+        nose_y, chin_y = lm[fr.NOSE_TIP, 1], lm[fr.CHIN, 1]
+        for j in fr.FACE_OVAL:
+            dy["jaw"][pos[j]] = drop * CHIN_FOLLOW * smoothstep((lm[j, 1] - nose_y) / (chin_y - nose_y)) ** 1.5
+        for j in fr.INNER_LOWER[1:-1] + fr.OUTER_LOWER[1:-1]:
+            dy["jaw"][pos[j]] = drop
+        for j in fr.INNER_UPPER[1:-1]:
+            dy["jaw"][pos[j]] = -UPPER_LIP_RAISE * drop
+        for j in fr.OUTER_UPPER[1:-1]:
+            dy["jaw"][pos[j]] = -UPPER_LIP_RAISE * drop * 0.5
+        for j in fr.MOUTH_CORNERS:
+            dy["jaw"][pos[j]] = drop * 0.4
+            dx["jaw"][pos[j]] = -np.sign(lm[j, 0] - mouth_c[0]) * CORNER_PULL * mouth_w
+        for j in set(fr.INNER_UPPER + fr.INNER_LOWER + fr.OUTER_UPPER + fr.OUTER_LOWER):
+            dx["shape"][pos[j]] = lm[j, 0] - mouth_c[0]
+
+        # Eyes: upper lid down over the eye (with its skin fold), lower lid up a little.
+        for name, upper, lower, fold in (("blink_r", fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_LID_FOLD),
+                                         ("blink_l", fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_LID_FOLD)):
+            for u, l, f in zip(upper, lower, fold):
+                opening = max(0.0, lm[l, 1] - lm[u, 1])
+                dy[name][pos[u]] = BLINK_CLOSE * opening
+                dy[name][pos[f]] = FOLD_FOLLOW * BLINK_CLOSE * opening
+                dy[name][pos[l]] = -LOWER_LID_RISE * opening
+        for j in fr.RIGHT_BROW + fr.LEFT_BROW:
+            dy["brow"][pos[j]] = -BROW_RAISE * fh
+        for j in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD:
+            dy["brow"][pos[j]] = -BROW_RAISE * fh * 0.4
+
+        # Head ring (moves with the head, the neck part less) and fixed anchors.
+        cx, cy = portrait.region_center[0] - x0 - 0.5, portrait.region_center[1] - y0 - 0.5
+        rx, ry = portrait.region_radii
+        a = np.linspace(0, 2 * np.pi, N_RING, endpoint=False)
+        ring = np.stack([cx + HEAD_RING_R * rx * np.cos(a), cy + HEAD_RING_R * ry * np.sin(a)], 1)
+        b = np.linspace(0, 2 * np.pi, N_ANCHOR, endpoint=False) + np.pi / N_ANCHOR
+        anchors = np.stack([cx + rx * np.cos(b), cy + ry * np.sin(b)], 1)
+        h, w = self.crop_hw
+        border = np.array([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1],
+                           [(w - 1) / 2, 0], [(w - 1) / 2, h - 1], [0, (h - 1) / 2], [w - 1, (h - 1) / 2]])
+        neck = smoothstep((ring[:, 1] - chin_y) / (0.3 * fh))
+        ring_weight = 1.0 - (1.0 - NECK_FOLLOW) * neck
+
+        self.n_landmarks = n
+        self.n_moving = n + N_RING
+        self.source = np.concatenate([pts, ring, anchors, border]).astype(np.float32)
+        # Depth relief, softly limited: on a turned or tilted head the far cheek's contour lies
+        # deep behind the face, and full parallax would drag the face across it (a 2-D warp cannot
+        # occlude, so it folds). Limited relief keeps the 3-D turn but moves the face as one piece.
+        zm = float(np.median(z))
+        z = zm + DEPTH_RELIEF * fw * np.tanh((z - zm) / (DEPTH_RELIEF * fw))
+        zc = zm + HEAD_DEPTH * fw
+        depth = np.concatenate([z, np.full(N_RING, zc)])
+        self.pivot = np.array([(lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2, cy + 0.1 * fh, zc])
+        self.face_width = fw
+        t = lambda v: torch.as_tensor(np.asarray(v, np.float32), device=self.device)
+        self._src = t(self.source)
+        self._depth = t(depth)
+        self._pose_weight = t(np.concatenate([np.ones(n), ring_weight]))
+        self._dy = {k: t(v) for k, v in dy.items()}
+        self._dx = {k: t(v) for k, v in dx.items()}
+        self._pivot = t(self.pivot)
+        self.inner_upper = [pos[j] for j in fr.INNER_UPPER]
+        self._inner_upper = torch.as_tensor(self.inner_upper, device=self.device)
+        self.inner_lower = [pos[j] for j in fr.INNER_LOWER]
+        self.mouth_width = mouth_w
+        self.eyes = []  # (channel, upper lid curve, lower lid curve, opening px), curves x-ascending
+        for name, upper, lower, corners in (("blink_r", fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_EYE_CORNERS),
+                                            ("blink_l", fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_EYE_CORNERS)):
+            up = [corners[0], *upper, corners[1]]
+            low = [corners[0], *lower, corners[1]]
+            if lm[corners[0], 0] > lm[corners[1], 0]:
+                up, low = up[::-1], low[::-1]
+            opening = float(np.max(lm[list(lower), 1] - lm[list(upper), 1]))
+            self.eyes.append((name, [pos[j] for j in up], [pos[j] for j in low], opening))
+
+    def targets(self, tracks: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Target positions ``[B, K, 2]`` (crop pixels) of all control points for a batch of frames,
+        and the upper inner lip as it would be with the jaw closed ``[B, N, 2]``: the upper teeth
+        hang from that line, since they move with the skull and not with the jaw."""
+        col = lambda name: tracks[name][:, None]
+        opening = col("jaw_open") * (1 - col("lip_press"))
+        shape = SPREAD * col("lip_spread") - ROUND * col("lip_round") * (1 - PRESS_UNROUND * col("lip_press"))
+        rest_press = REST_PRESS * (1 - col("jaw_open") / REST_PRESS_JAW).clamp(0, 1)
+        thin = torch.maximum(col("lip_press"), rest_press)
+        landmarks = self._moved(slice(0, self.n_landmarks), opening, shape, thin, col)
+        ring = self._src[None, self.n_landmarks: self.n_moving].expand(len(landmarks), -1, -1)
+        posed = self._pose(torch.cat([landmarks, ring], 1), tracks, slice(0, self.n_moving))
+        fixed = self._src[None, self.n_moving:].expand(len(landmarks), -1, -1)
+        lip = self._inner_upper
+        closed = self._pose(self._moved(lip, torch.zeros_like(opening), shape, thin, col), tracks, lip)
+        return torch.cat([posed, fixed], dim=1), closed
+
+    def _moved(self, idx, opening: torch.Tensor, shape: torch.Tensor, thin: torch.Tensor, col) -> torch.Tensor:
+        """Landmarks ``idx`` moved by the expression channels, in the image plane, ``[B, len(idx), 2]``."""
+        d = lambda name: self._dy[name][idx]
+        dy = (d("close")[None] + opening * d("jaw") + thin * d("press") + col("blink_l") * d("blink_l")
+              + col("blink_r") * d("blink_r") + col("brow_raise") * d("brow"))
+        dx = opening * self._dx["jaw"][idx] + shape * self._dx["shape"][idx]
+        return self._src[idx][None] + torch.stack([dx, dy], dim=2)
+
+    def _pose(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
+        """Rotate (yaw, pitch, roll in degrees), scale and shift control points ``idx`` in 3-D about
+        the head pivot."""
+        rad = lambda name: torch.deg2rad(tracks[name])[:, None]
+        yaw, pitch, roll = rad("yaw"), rad("pitch"), rad("roll")
+        x = pts[..., 0] - self._pivot[0]
+        y = pts[..., 1] - self._pivot[1]
+        z = self._depth[idx][None] - self._pivot[2]
+        x, z = x * torch.cos(yaw) - z * torch.sin(yaw), x * torch.sin(yaw) + z * torch.cos(yaw)
+        y, z = y * torch.cos(pitch) - z * torch.sin(pitch), y * torch.sin(pitch) + z * torch.cos(pitch)
+        x, y = x * torch.cos(roll) - y * torch.sin(roll), x * torch.sin(roll) + y * torch.cos(roll)
+        scale = 1.0 + tracks["scale"][:, None]  # the channel is a relative change, 0 = none
+        x = x * scale + self._pivot[0] + tracks["tx"][:, None] * self.face_width
+        y = y * scale + self._pivot[1] + tracks["ty"][:, None] * self.face_width
+        posed = torch.stack([x, y], dim=2)
+        w = self._pose_weight[idx][None, :, None]
+        return pts + w * (posed - pts)

@@ -1,0 +1,53 @@
+"""A contact sheet: one portrait rendered in the key poses, so people can judge the quality.
+
+Why: a still sheet shows every mouth shape, the blink and the pose range side by side, which
+a video does not; it is cheap to regenerate after any renderer change
+(``python -m pipelines contact-sheet``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..render.renderer import Renderer
+from ..face.portrait import Portrait
+from ..common.atomic import atomic_output
+from ..common.channels import DRAWN, MOUTH_CONTROLS
+from ..mouth.visemes import MOUTH_SHAPES, VISEME_INDEX
+
+POSES: list[tuple[str, dict[str, float]]] = [
+    ("neutral", {}),
+    *[(v, dict(zip(MOUTH_CONTROLS, map(float, MOUTH_SHAPES[VISEME_INDEX[v]])))) for v in ("aa", "oh", "PP", "FF")],
+    ("blink", {"blink_l": 1.0, "blink_r": 1.0}),
+    ("yaw -8", {"yaw": -8.0}), ("yaw +8", {"yaw": 8.0}),
+    ("pitch -6", {"pitch": -6.0}), ("pitch +6", {"pitch": 6.0}),
+]
+
+
+def contact_sheet(portrait: Portrait, columns: int = 5, label_px: int = 18) -> np.ndarray:
+    """``[H, W, 3]`` uint8 grid of the head region in every pose of ``POSES``, labelled."""
+    tracks = {name: np.zeros(len(POSES), np.float32) for name in DRAWN}
+    for i, (_, values) in enumerate(POSES):
+        for name, value in values.items():
+            tracks[name][i] = value
+    frames = Renderer(portrait).render(tracks).numpy()
+    x0, y0, x1, y1 = portrait.crop
+    tiles = []
+    for (label, _), frame in zip(POSES, frames):
+        tile = Image.fromarray(np.ascontiguousarray(frame[y0:y1, x0:x1]))
+        canvas = Image.new("RGB", (tile.width, tile.height + label_px), (255, 255, 255))
+        canvas.paste(tile, (0, label_px))
+        ImageDraw.Draw(canvas).text((4, 3), label, fill=(0, 0, 0))
+        tiles.append(np.asarray(canvas))
+    rows = [np.concatenate(tiles[r:r + columns], axis=1) for r in range(0, len(tiles), columns)]
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    return np.concatenate(rows, axis=0)
+
+
+def write_contact_sheet(portrait: Portrait, out: str | Path) -> Path:
+    with atomic_output(out) as tmp:
+        Image.fromarray(contact_sheet(portrait)).save(tmp, format="PNG")
+    return Path(out)

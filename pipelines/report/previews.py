@@ -1,0 +1,59 @@
+"""Small pictures for people: the landmark overlay of a portrait and a plot of motion curves."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..mouth.features import Features
+from ..motion.head import Motion
+from ..face.portrait import Portrait
+
+PLOT_COLOURS = {"yaw": (230, 80, 60), "pitch": (60, 160, 230), "roll": (90, 200, 90),
+                "blink_l": (200, 120, 220), "brow_raise": (240, 190, 40)}
+
+
+def _dot(img: np.ndarray, x: float, y: float, colour: tuple[int, int, int], r: int = 1) -> None:
+    h, w = img.shape[:2]
+    xi, yi = int(round(x)), int(round(y))
+    img[max(0, yi - r):min(h, yi + r + 1), max(0, xi - r):min(w, xi + r + 1)] = colour
+
+
+def portrait_overlay(portrait: Portrait) -> np.ndarray:
+    """The photo with its landmarks (green), the animated region border (yellow) and crop (blue)."""
+    img = portrait.image.copy()
+    r = max(1, int(portrait.face_width / 150))
+    for x, y, _ in portrait.landmarks:
+        _dot(img, x, y, (0, 255, 0), r)
+    cx, cy = portrait.region_center
+    rx, ry = portrait.region_radii
+    for a in np.linspace(0, 2 * np.pi, 720):
+        _dot(img, cx + rx * np.cos(a), cy + ry * np.sin(a), (255, 220, 0), r)
+    x0, y0, x1, y1 = portrait.crop
+    img[y0:y1, [x0, x1 - 1]] = (60, 120, 255)
+    img[[y0, y1 - 1], x0:x1] = (60, 120, 255)
+    return img
+
+
+def motion_plot(motion: Motion, features: Features | None = None, width: int = 900,
+                row_height: int = 90) -> np.ndarray:
+    """Rows of curves over time (yaw, pitch, roll, blink, brow) above the speech activity."""
+    names = [n for n in PLOT_COLOURS if n in motion.channels]
+    rows = len(names) + (1 if features is not None else 0)
+    img = np.full((rows * row_height, width, 3), 250, np.uint8)
+    x = np.linspace(0, motion.n_frames - 1, width)
+
+    def draw(row: int, values: np.ndarray, colour: tuple[int, int, int]) -> None:
+        v = np.interp(x, np.arange(len(values)), values)
+        span = max(1e-6, float(np.abs(v).max()))
+        lo, hi = (0.0, span) if v.min() >= 0 else (-span, span)
+        top = row * row_height + 5
+        ys = top + (row_height - 10) * (1 - (v - lo) / (hi - lo))
+        img[row * row_height, :] = 200
+        for xi in range(width):  # vertical segment to the next sample keeps the line connected
+            a, b = sorted((ys[xi], ys[min(xi + 1, width - 1)]))
+            img[int(a):int(b) + 1, xi] = colour
+
+    for i, name in enumerate(names):
+        draw(i, motion.channels[name], PLOT_COLOURS[name])
+    if features is not None:
+        draw(len(names), features.loudness * features.voice_activity, (120, 120, 120))
+    return img

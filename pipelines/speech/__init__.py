@@ -1,0 +1,1 @@
+"""Speech: text → audio with an exact phone timeline, or a recording → timeline by alignment."""

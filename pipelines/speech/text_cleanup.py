@@ -1,0 +1,96 @@
+"""Make arbitrary user text speakable: what the synthesizer would choke on or read aloud wrongly."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ..common.errors import InputError
+
+MAX_SENTENCE_CHARS = 400  # longer runs are cut at commas/spaces so each piece synthesizes quickly
+
+_KEEP_CATEGORIES = ("L", "N", "P", "Zs", "Sc")
+_TAG = re.compile(r"<[^<>]{0,200}>")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n\s*\n+")
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Return speakable text and warnings about what was dropped (emoji, markup, control chars)."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("text is empty; type what the portrait should say.")
+    warnings: list[str] = []
+    if _TAG.search(text):
+        text = _TAG.sub(" ", text)
+        warnings.append("markup tags such as <b> were removed")
+    dropped: set[str] = set()
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        cat = unicodedata.category(ch)
+        if ch in "\n\t":
+            out.append("\n" if ch == "\n" else " ")
+        elif cat.startswith(_KEEP_CATEGORIES) or ch in "%&+=@#/":
+            out.append(ch)
+        else:
+            dropped.add(ch)
+            out.append(" ")
+    if dropped:
+        shown = "".join(sorted(dropped))[:20].encode("unicode_escape").decode()
+        warnings.append(f"dropped {len(dropped)} unspeakable character(s): {shown}")
+    cleaned = re.sub(r"[ ]+", " ", "".join(out)).strip()
+    if not any(unicodedata.category(c).startswith(("L", "N")) for c in cleaned):
+        raise InputError("text has nothing speakable (only symbols/emoji); type some words.")
+    return cleaned, warnings
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences (and blank-line paragraphs), long ones cut at commas or spaces."""
+    pieces = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = " ".join(sentence.split())
+        while len(sentence) > MAX_SENTENCE_CHARS:
+            cut = max(sentence.rfind(", ", 0, MAX_SENTENCE_CHARS), sentence.rfind(" ", 0, MAX_SENTENCE_CHARS))
+            cut = cut if cut > 0 else MAX_SENTENCE_CHARS
+            pieces.append(sentence[: cut + 1].strip())
+            sentence = sentence[cut + 1 :].strip()
+        if any(c.isalnum() for c in sentence):
+            pieces.append(sentence)
+    return pieces
+
+
+# The writing systems a voice's language is read from, by espeak language code (the part before
+# '-'); a voice reads other scripts letter by letter ('Chinese letter, Chinese letter, ...').
+_SCRIPTS = {
+    **{code: ("LATIN",) for code in (
+        "af", "ca", "cs", "cy", "da", "de", "en", "eo", "es", "et", "eu", "fi", "fr", "ga", "hr", "hu",
+        "id", "is", "it", "lb", "lt", "lv", "ms", "mt", "nb", "nl", "no", "pl", "pt", "ro", "sk", "sl",
+        "sq", "sv", "sw", "tr", "vi")},
+    **{code: ("CYRILLIC",) for code in ("be", "bg", "kk", "mk", "mn", "ru", "sr", "uk")},
+    "el": ("GREEK",), "ar": ("ARABIC",), "fa": ("ARABIC",), "ur": ("ARABIC",), "he": ("HEBREW",),
+    "hi": ("DEVANAGARI",), "ne": ("DEVANAGARI",), "mr": ("DEVANAGARI",), "bn": ("BENGALI",),
+    "ka": ("GEORGIAN",), "hy": ("ARMENIAN",), "th": ("THAI",), "ko": ("HANGUL",),
+    "cmn": ("CJK",), "yue": ("CJK",), "zh": ("CJK",), "ja": ("CJK", "HIRAGANA", "KATAKANA"),
+    "ta": ("TAMIL",), "te": ("TELUGU",), "ml": ("MALAYALAM",), "kn": ("KANNADA",), "gu": ("GUJARATI",),
+    "pa": ("GURMUKHI",),
+}
+_SCRIPT_NAMES = {"CJK": "Chinese characters", "HANGUL": "Korean", "HIRAGANA": "Japanese kana",
+                 "KATAKANA": "Japanese kana"}
+
+
+def check_script(text: str, language: str, language_name: str) -> list[str]:
+    """Refuse text written mostly in a script the voice's language does not use (it would be read
+    out as something else, without a word of warning); a few such letters give a warning."""
+    readable = _SCRIPTS.get(language.split("-")[0].lower())
+    if readable is None:
+        return []
+    letters = [c for c in text if unicodedata.category(c).startswith("L")]
+    foreign: dict[str, int] = {}
+    for c in letters:
+        script = unicodedata.name(c, "UNKNOWN").split(" ")[0]
+        if script not in readable:
+            foreign[script] = foreign.get(script, 0) + 1
+    if not foreign:
+        return []
+    names = ", ".join(sorted({_SCRIPT_NAMES.get(s, s.title()) for s in foreign}))
+    if 2 * sum(foreign.values()) >= len(letters):
+        raise InputError(f"the text is written in {names}, but the voice speaks {language_name} "
+                         f"({language}); choose a Piper voice for the text's language.")
+    return [f"{sum(foreign.values())} letter(s) in {names} cannot be read by this {language_name} voice"]

@@ -1,0 +1,1 @@
+"""Video: frames + audio → a file, and reading video files back."""
