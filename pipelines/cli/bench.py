@@ -78,11 +78,13 @@ def bench_render(size: str, n_frames: int = 240, device: str = "cpu") -> dict:
     motion = inject_blinks(generate_motion(features, seed=0), features, seed=0)
     tracks = {k: v[:n_frames] for k, v in frame_tracks(features, motion).items()}
     renderer = Renderer(portrait, device)
-    renderer.render({k: v[:DEFAULT_BATCH] for k, v in tracks.items()})  # warm-up
+    buffer = renderer.frames_buffer(DEFAULT_BATCH)  # as render_frames does: one buffer, crops rewritten
+    renderer.render({k: v[:DEFAULT_BATCH] for k, v in tracks.items()}, buffer)  # warm-up
     renderer.step_s.clear()
     t0 = time.perf_counter()
     for start in range(0, n_frames, DEFAULT_BATCH):
-        renderer.render({k: v[start:start + DEFAULT_BATCH] for k, v in tracks.items()})
+        batch = {k: v[start:start + DEFAULT_BATCH] for k, v in tracks.items()}
+        renderer.render(batch, buffer[:len(batch["jaw_open"])])
     total = time.perf_counter() - t0
     x0, y0, x1, y1 = portrait.crop
     return {"photo": size, "crop": f"{x1 - x0}x{y1 - y0}", "frames": n_frames,
