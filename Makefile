@@ -36,7 +36,7 @@ tests/media/.fetched: tools/fetch_test_media.py
 	touch $@
 
 test: setup host tests/media/.fetched
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q tests
 
 clean:
 	rm -rf $(VENV) .host tests/media demo.mp4 demo.json demo.srt demo_sync_report.json demo_sync_report.png

@@ -1,4 +1,9 @@
-"""ComfyUI adapters: each node converts ComfyUI types and calls one function of ``pipelines``."""
+"""ComfyUI adapters (V3 node schema), one file per engine stage; each node converts ComfyUI types
+and calls one function of ``pipelines``."""
+from __future__ import annotations
+
+from comfy_api.latest import ComfyExtension, io
+
 from .face import LoadPortrait
 from .motion import BlinkInjector, MotionGenerator
 from .mouth import AudioFeatures
@@ -7,15 +12,14 @@ from .report import SyncReport
 from .speech import TextToSpeech
 from .video import VideoCombine
 
-NODE_CLASSES = {
-    "TalkingPhotoLoadPortrait": (LoadPortrait, "Load Portrait (Talking Photo)"),
-    "TalkingPhotoTextToSpeech": (TextToSpeech, "Text to Speech (Talking Photo)"),
-    "TalkingPhotoAudioFeatures": (AudioFeatures, "Audio Features (Talking Photo)"),
-    "TalkingPhotoMotionGenerator": (MotionGenerator, "Motion Generator (Talking Photo)"),
-    "TalkingPhotoBlinkInjector": (BlinkInjector, "Blink Injector (Talking Photo)"),
-    "TalkingPhotoLipSync": (LipSync, "Lip Sync (Talking Photo)"),
-    "TalkingPhotoVideoCombine": (VideoCombine, "Video Combine (Talking Photo)"),
-    "TalkingPhotoSyncReport": (SyncReport, "Sync Report (Talking Photo)"),
-}
-NODE_CLASS_MAPPINGS = {key: cls for key, (cls, _) in NODE_CLASSES.items()}
-NODE_DISPLAY_NAME_MAPPINGS = {key: name for key, (_, name) in NODE_CLASSES.items()}
+NODES: list[type[io.ComfyNode]] = [LoadPortrait, TextToSpeech, AudioFeatures, MotionGenerator, BlinkInjector,
+                                   LipSync, VideoCombine, SyncReport]
+
+
+class TalkingPhotoExtension(ComfyExtension):
+    async def get_node_list(self) -> list[type[io.ComfyNode]]:
+        return NODES
+
+
+async def comfy_entrypoint() -> TalkingPhotoExtension:
+    return TalkingPhotoExtension()

@@ -5,12 +5,35 @@ import os
 
 import numpy as np
 import torch
+from comfy_api.latest import io
 
+from ..pipelines.common.errors import InputError
 from ..pipelines.speech.audio import Audio, checked_speech
 
 CATEGORY = "TalkingPhoto"
 MEDIAPIPE_FOLDER = "mediapipe"
 VOICE_FOLDER = "piper_voices"
+
+# The pack's own types between its nodes (core types are used wherever ComfyUI has one).
+Portrait = io.Custom("TP_PORTRAIT")
+Timeline = io.Custom("TP_TIMELINE")
+Features = io.Custom("TP_FEATURES")
+Motion = io.Custom("TP_MOTION")
+FPS_FROM_TRACKS = 0.0  # an fps widget at this value takes the frame rate of the connected features
+
+
+def fps_of(fps: float, features, node: str) -> float:
+    """The frame rate a node works at: Audio Features sets it, and it travels with the features.
+    A node's own fps widget is for frames from elsewhere; set beside features it must agree."""
+    if features is None:
+        if fps == FPS_FROM_TRACKS:
+            raise InputError(f"{node}: connect the features from Audio Features (they carry the frame rate), "
+                             "or set fps to the frame rate of these frames.")
+        return float(fps)
+    if fps not in (FPS_FROM_TRACKS, features.fps):
+        raise InputError(f"{node}: fps is {fps:g} but the features were made at {features.fps:g} fps; the lips "
+                         "would drift. Set fps to 0 (from the features) or change Audio Features' fps.")
+    return float(features.fps)
 
 
 def torch_device() -> torch.device:

@@ -1,25 +1,26 @@
-"""AudioFeatures node: AUDIO (+ TP_TIMELINE) → TP_FEATURES."""
+"""AudioFeatures node: AUDIO (+ TP_TIMELINE) → TP_FEATURES, which sets the frame rate for every later node."""
 from __future__ import annotations
 
+from comfy_api.latest import io
+
 from ..pipelines.mouth.features import compute_features
-from .comfy_glue import CATEGORY, audio_from_comfy, progress
+from .comfy_glue import CATEGORY, Features, Timeline, audio_from_comfy, progress
 
 
-class AudioFeatures:
-    CATEGORY = f"{CATEGORY}/speech"
-    RETURN_TYPES = ("TP_FEATURES",)
-    RETURN_NAMES = ("features",)
-    FUNCTION = "analyse"
-    DESCRIPTION = "Per-frame loudness, pitch, visemes and mouth controls; aligns recordings without a timeline."
+class AudioFeatures(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkingPhotoAudioFeatures", display_name="Audio Features (Talking Photo)",
+            category=f"{CATEGORY}/speech",
+            description="Per-frame loudness, pitch, visemes and mouth controls; aligns recordings without a "
+                        "timeline. Its fps is the video's: the later nodes take it from here.",
+            inputs=[io.Audio.Input("audio"),
+                    io.Float.Input("fps", default=25.0, min=1.0, max=120.0, step=1.0),
+                    Timeline.Input("timeline", optional=True),
+                    io.String.Input("transcript", multiline=True, default="", optional=True)],
+            outputs=[Features.Output("features", display_name="features")])
 
     @classmethod
-    def INPUT_TYPES(cls):
-        return {
-            "required": {"audio": ("AUDIO",),
-                         "fps": ("FLOAT", {"default": 25.0, "min": 1.0, "max": 120.0, "step": 1.0})},
-            "optional": {"timeline": ("TP_TIMELINE",),
-                         "transcript": ("STRING", {"multiline": True, "default": ""})},
-        }
-
-    def analyse(self, audio: dict, fps: float, timeline=None, transcript: str = ""):
-        return (compute_features(audio_from_comfy(audio), fps, timeline, transcript or None, progress()),)
+    def execute(cls, audio: dict, fps: float, timeline=None, transcript: str = "") -> io.NodeOutput:
+        return io.NodeOutput(compute_features(audio_from_comfy(audio), fps, timeline, transcript or None, progress()))

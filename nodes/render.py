@@ -2,18 +2,25 @@
 from __future__ import annotations
 
 import torch
+from comfy_api.latest import io
 
 from ..pipelines.common.errors import InputError
 from ..pipelines.render.renderer import render_frames
-from .comfy_glue import CATEGORY, progress, torch_device, uint8_to_image
+from .comfy_glue import CATEGORY, Features, Motion, Portrait, progress, torch_device, uint8_to_image
 
 MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of available RAM
 
 
-def _check_memory(n_frames: int, width: int, height: int) -> None:
+def memory_needed(n_frames: int, width: int, height: int, batch_size: int) -> int:
+    """Bytes Lip Sync adds while rendering: the float32 IMAGE it returns, allocated once and filled
+    batch by batch, plus one batch of uint8 frames and its float copy on the way in."""
+    return 4 * n_frames * width * height * 3 + 5 * min(batch_size, n_frames) * width * height * 3
+
+
+def _check_memory(n_frames: int, width: int, height: int, batch_size: int) -> None:
     import psutil
 
-    need = n_frames * width * height * 3 * 4  # the float32 IMAGE, filled batch by batch
+    need = memory_needed(n_frames, width, height, batch_size)
     available = psutil.virtual_memory().available
     if need > MEMORY_SHARE * available:
         raise InputError(f"{n_frames} frames of {width}x{height} need ~{need / 2**30:.1f} GiB as an IMAGE batch, "
@@ -21,27 +28,27 @@ def _check_memory(n_frames: int, width: int, height: int) -> None:
                          "downscale the photo, or render from the command line (it streams to disk).")
 
 
-class LipSync:
-    CATEGORY = f"{CATEGORY}/render"
-    RETURN_TYPES = ("IMAGE", "MASK")
-    RETURN_NAMES = ("frames", "animated_region")
-    FUNCTION = "render"
-    DESCRIPTION = "Renders the talking frames at the photo's full size; the background is the photo, unchanged."
+class LipSync(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkingPhotoLipSync", display_name="Lip Sync (Talking Photo)", category=f"{CATEGORY}/render",
+            description="Renders the talking frames at the photo's full size and at the features' frame rate; "
+                        "the background is the photo, unchanged.",
+            inputs=[Portrait.Input("portrait"), Features.Input("features"),
+                    io.Int.Input("batch_size", default=16, min=1, max=256),
+                    Motion.Input("motion", optional=True)],
+            outputs=[io.Image.Output("frames", display_name="frames"),
+                     io.Mask.Output("animated_region", display_name="animated_region")])
 
     @classmethod
-    def INPUT_TYPES(cls):
-        return {"required": {"portrait": ("TP_PORTRAIT",), "features": ("TP_FEATURES",),
-                             "batch_size": ("INT", {"default": 16, "min": 1, "max": 256})},
-                "optional": {"motion": ("TP_MOTION",)}}
-
-    def render(self, portrait, features, batch_size: int, motion=None):
+    def execute(cls, portrait, features, batch_size: int, motion=None) -> io.NodeOutput:
         width, height = portrait.size
-        _check_memory(features.n_frames, width, height)
+        _check_memory(features.n_frames, width, height, batch_size)
         frames = torch.empty(features.n_frames, height, width, 3, dtype=torch.float32)
         done = 0
         for batch in render_frames(portrait, features, motion, torch_device(), batch_size,
                                    progress(features.n_frames)):
             frames[done:done + len(batch)] = uint8_to_image(batch)
             done += len(batch)
-        mask = torch.from_numpy(portrait.region_mask())[None]
-        return frames, mask
+        return io.NodeOutput(frames, torch.from_numpy(portrait.region_mask())[None])

@@ -201,22 +201,27 @@ def test_every_workflow_passes_the_hosts_validation(tmp_path, astronaut):
         assert r["valid"], r
 
 
-def _ui_to_api(ui: dict, object_info: dict) -> dict:
-    """What the front end sends for a UI-format graph: widget values by input order, links by slot."""
+def _ui_to_api(ui: dict, object_info: dict, older: bool = False) -> dict:
+    """What the front end sends for a UI-format graph: widget values by input order, links by slot.
+    A graph saved by an ``older`` version of a node may hold fewer widget values: the front end
+    gives the widgets past them their defaults."""
     links = {l[0]: l for l in ui["links"]}
     api = {}
     for node in ui["nodes"]:
         d = object_info[node["type"]]
         spec = [(name, s) for section in ("required", "optional") for name, s in d["input"].get(section, {}).items()]
         values, inputs = iter(node["widgets_values"]), {}
+        missing = object()
         for name, s in spec:
             kind, options = s[0], (s[1] if len(s) > 1 else {})
             if isinstance(kind, list) or kind in ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"):
-                inputs[name] = next(values)
+                value = next(values, missing)
+                assert value is not missing or older, f"{node['type']}: fewer widget values than widgets"
+                inputs[name] = options.get("default") if value is missing else value
                 extra = options.get("control_after_generate", False) + options.get("image_upload", False) \
                     + 2 * options.get("audio_upload", False)
                 for _ in range(extra):
-                    next(values)
+                    next(values, None)
         assert next(values, "end") == "end", f"{node['type']}: more widget values than widgets"
         sockets = [i for i in node["inputs"] if i.get("link") is not None]
         for socket_input in sockets:
@@ -234,3 +239,33 @@ def test_ui_workflows_are_what_their_api_twins_say(server):
         ui = json.loads((ROOT / "workflows" / f"{name}.json").read_text())
         twin = {k: {"class_type": v["class_type"], "inputs": v["inputs"]} for k, v in _api(name).items()}
         assert _ui_to_api(ui, server["object_info"]) == twin, name
+
+
+def test_a_workflow_saved_with_the_first_nodes_still_loads_and_runs(server):
+    """Saved by version 0.1 (nodes before the V3 port, an image_path widget where the photo list is
+    now, Video Combine's fps before it came from the features): loaded the way the front end loads
+    it, it validates and renders."""
+    saved = json.loads((ROOT / "tests" / "data" / "text_to_talking_video_saved_by_0.1.json").read_text())
+    prompt = _ui_to_api(saved, server["object_info"], older=True)
+    prompt[_node_id(prompt, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = "Still here."
+    entry = _run_prompt(server, prompt)
+    assert entry["status"]["status_str"] == "success", json.dumps(entry.get("refusal", entry["status"]))[-3000:]
+    assert _probe(_saved(server, entry, _node_id(prompt, "TalkingPhotoVideoCombine")))["fps"] == 25
+
+
+def test_load_portrait_refuses_paths_outside_the_input_folder(server, tmp_path):
+    """A prompt cannot make the server read, or tell whether there is, any image outside input/."""
+    outside = tmp_path / "secret.png"
+    Image.new("RGB", (80, 80)).save(outside)
+    answers = set()
+    for photo in ("../" * 6 + str(outside).lstrip("/"), str(outside), "/no/such/photo.png",
+                  "../custom_nodes/talking_photo/docs/contact_sheet.png"):
+        prompt = _api("text_to_talking_video")
+        prompt[_node_id(prompt, "TalkingPhotoLoadPortrait")]["inputs"]["photo"] = photo
+        entry = _run_prompt(server, prompt)
+        errors = [m[1] for m in entry["status"].get("messages", []) if m[0] == "execution_error"]
+        assert entry["status"]["status_str"] == "error" and errors, photo
+        assert errors[0]["node_type"] == "TalkingPhotoLoadPortrait"
+        answers.add(errors[0]["exception_message"].replace(repr(photo), "PHOTO"))
+    assert len(answers) == 1, answers  # the same answer whether the file exists or not
+    assert "not a file in ComfyUI's input folder" in answers.pop()

@@ -103,16 +103,16 @@ def _talking_tail(first_id: int, portrait: int, audio: tuple[int, int], features
         {"id": l, "type": "TalkingPhotoLipSync", "pos": [x + 380, 0], "widgets": {},
          "links": {"portrait": (portrait, 0), "features": (features, 0), "motion": (b, 0)}},
         {"id": v, "type": "TalkingPhotoVideoCombine", "pos": [x + 760, 0], "widgets": {},
-         "links": {"images": (l, 0), "audio": audio}},
+         "links": {"images": (l, 0), "audio": audio, "features": (features, 0)}},
     ]
 
 
 def _photo(first_id: int) -> list[dict]:
+    """Load Portrait reading portrait.png from ComfyUI's input folder (upload another in the node)."""
     return [
-        {"id": first_id, "type": "LoadImage", "pos": [0, 0], "widgets": {"image": "portrait.png"}},
-        {"id": first_id + 1, "type": "TalkingPhotoLoadPortrait", "pos": [380, 0], "links": {"image": (first_id, 0)}},
-        {"id": first_id + 2, "type": "PreviewImage", "pos": [380, 200], "title": "Face landmarks",
-         "links": {"images": (first_id + 1, 1)}},
+        {"id": first_id, "type": "TalkingPhotoLoadPortrait", "pos": [0, 0], "widgets": {"photo": "portrait.png"}},
+        {"id": first_id + 1, "type": "PreviewImage", "pos": [380, 0], "title": "Face landmarks",
+         "links": {"images": (first_id, 1)}},
     ]
 
 
@@ -123,7 +123,7 @@ def _tts(node_id: int, text: str = SAY) -> dict:
 TEXT_TO_VIDEO = [
     *_photo(1), _tts(4),
     {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0), "timeline": (4, 1)}},
-    *_talking_tail(6, portrait=2, audio=(4, 0), features=5, x=760),
+    *_talking_tail(6, portrait=1, audio=(4, 0), features=5, x=760),
 ]
 
 RECORDING_TO_VIDEO = [
@@ -131,7 +131,7 @@ RECORDING_TO_VIDEO = [
     {"id": 4, "type": "LoadAudio", "pos": [0, 420], "widgets": {"audio": "speech.wav"}},
     {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0)},
      "widgets": {"transcript": ""}},
-    *_talking_tail(6, portrait=2, audio=(4, 0), features=5, x=760),
+    *_talking_tail(6, portrait=1, audio=(4, 0), features=5, x=760),
 ]
 
 IMAGE_GENERATION_TO_VIDEO = [
@@ -158,14 +158,12 @@ IMAGE_GENERATION_TO_VIDEO = [
 MOTION_BLINK_TUNING = [
     *_photo(1), _tts(4, "Let me show you how I move. I nod when I speak, and I blink when I pause. Watch my eyes."),
     {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0), "timeline": (4, 1)}},
-    *_talking_tail(6, portrait=2, audio=(4, 0), features=5, x=760,
+    *_talking_tail(6, portrait=1, audio=(4, 0), features=5, x=760,
                    motion_widgets={"style": "lively", "intensity": 1.3, "max_roll": 5.0},
                    blink_widgets={"rate_per_min": 20.0, "times": "1.0, 3.2", "asymmetry": 0.05}),
     {"id": 10, "type": "PreviewImage", "pos": [760, 800], "title": "Head motion curves", "links": {"images": (6, 1)}},
-    {"id": 11, "type": "TalkingPhotoSyncReport", "pos": [1520, 420],
-     "links": {"frames": (8, 0), "audio": (4, 0), "timeline": (4, 1), "portrait": (2, 0)}},
-    {"id": 12, "type": "PreviewImage", "pos": [1900, 420], "title": "Measured mouth, blinks, head pose",
-     "links": {"images": (11, 1)}},
+    {"id": 11, "type": "TalkingPhotoSyncReport", "pos": [1520, 420], "title": "Sync Report: measured mouth, blinks, head pose",
+     "links": {"frames": (8, 0), "audio": (4, 0), "timeline": (4, 1), "portrait": (1, 0), "features": (5, 0)}},
 ]
 
 WORKFLOWS = {

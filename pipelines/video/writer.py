@@ -43,16 +43,15 @@ class VideoFormat:
     options: dict
     audio_codec: str | None  # None: the container carries no sound (GIF)
     audio_rates: tuple[int, ...] = ()
-    mime: str = ""
 
 
 FORMATS = {
-    "mp4": VideoFormat("mp4", "libx264", "yuv420p", {"preset": "veryfast"}, "aac", AAC_RATES, "video/h264-mp4"),
+    "mp4": VideoFormat("mp4", "libx264", "yuv420p", {"preset": "veryfast"}, "aac", AAC_RATES),
     # realtime deadline: VP9's default 'good' speed is ~20x slower than rendering
     "webm": VideoFormat("webm", "libvpx-vp9", "yuv420p",
                         {"b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"},
-                        "libopus", OPUS_RATES, "video/webm"),
-    "gif": VideoFormat("gif", "gif", "pal8", {}, None, (), "image/gif"),
+                        "libopus", OPUS_RATES),
+    "gif": VideoFormat("gif", "gif", "pal8", {}, None),
 }
 
 
