@@ -97,3 +97,40 @@ def test_a_damaged_model_file_is_named_not_loaded(tmp_path):
     damaged.write_bytes(b"half a download")
     with pytest.raises(InputError, match="SHA-256 differs"):
         models.find_model(models.FACE_LANDMARKER, [tmp_path])
+
+
+def _requirements(lines) -> dict[str, str]:
+    import re
+
+    out = {}
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if line:
+            name = re.split(r"[<>=!~ ]", line, 1)[0]
+            out[name.lower().replace("_", "-")] = line[len(name):].strip()
+    return out
+
+
+def test_every_imported_package_is_declared_and_both_lists_agree():
+    """requirements.txt (ComfyUI-Manager) and pyproject.toml (the Comfy Registry) name the same pins,
+    and every third-party module the engine or the nodes import comes from a package listed there
+    (torch and ComfyUI's own modules are the host's; the demo's sample photo is an optional extra)."""
+    import ast
+    import importlib.metadata
+    import tomllib
+
+    declared = _requirements((ROOT / "requirements.txt").read_text().splitlines())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert _requirements(project["dependencies"]) == declared
+    assert not project["name"].startswith("comfyui")
+    demo = _requirements(project["optional-dependencies"]["demo"])
+    providers = importlib.metadata.packages_distributions()
+    host = {"torch", "comfy", "comfy_api", "folder_paths", "utils"}
+    for path in [*(ROOT / "pipelines").rglob("*.py"), *(ROOT / "nodes").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            for top in {n.split(".")[0] for n in names} - host - set(sys.stdlib_module_names):
+                packages = {p.lower().replace("_", "-") for p in providers.get(top, [])}
+                allowed = set(declared) | (set(demo) if path.name == "sample_photo.py" else set())
+                assert packages & allowed, f"{path.name} imports {top} from {packages or 'nothing installed'}"

@@ -30,9 +30,10 @@ def _text_of(seconds: float) -> str:
 def photo(size: str) -> np.ndarray:
     """The astronaut at 512² or enlarged and cut to a 1024×1536 (2:3) portrait."""
     from PIL import Image
-    from skimage import data
 
-    image = data.astronaut()
+    from .sample_photo import astronaut
+
+    image = astronaut()
     if size == "512x512":
         return image
     big = np.asarray(Image.fromarray(image).resize((1536, 1536), Image.LANCZOS))

@@ -108,9 +108,9 @@ def _contact_sheet(args) -> int:
     if args.image:
         pixels, name = load_image_file(args.image), args.image
     else:
-        from skimage import data
+        from .sample_photo import astronaut
 
-        pixels, name = data.astronaut(), "astronaut"
+        pixels, name = astronaut(), "astronaut"
     print(f"wrote {write_contact_sheet(analyze_portrait(pixels, name=name), args.out)}")
     return 0
 
@@ -120,9 +120,9 @@ def _render(args) -> int:
     from .render_job import render_talking_video
 
     if args.command == "demo":
-        from skimage import data
+        from .sample_photo import astronaut
 
-        image, audio, transcript = data.astronaut(), None, None
+        image, audio, transcript = astronaut(), None, None
     else:
         image, audio, transcript = args.image, args.audio, args.transcript
     result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
