@@ -24,8 +24,15 @@ def photo(tmp_path_factory, astronaut) -> Path:
     return path
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C's default handling, as a command typed in a terminal gets it. A suite started in the
+    background (``make test &``, some CI runners) hands its children SIGINT ignored, which Python
+    keeps: the command line then renders to the end (10 s) instead of stopping."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipelines", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "pipelines", *args], cwd=ROOT, preexec_fn=_as_from_a_terminal,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
