@@ -79,7 +79,7 @@ def server(tmp_path_factory, astronaut):
             object_info = _get(f"{url}/object_info")
         except (urllib.error.URLError, ConnectionError):
             time.sleep(1)
-    yield {"url": url, "base": base, "object_info": object_info, "log": log_path}
+    yield {"url": url, "base": base, "object_info": object_info, "log": log_path, "pid": proc.pid}
     proc.terminate()
     try:
         proc.wait(30)
@@ -269,3 +269,53 @@ def test_load_portrait_refuses_paths_outside_the_input_folder(server, tmp_path):
         answers.add(errors[0]["exception_message"].replace(repr(photo), "PHOTO"))
     assert len(answers) == 1, answers  # the same answer whether the file exists or not
     assert "not a file in ComfyUI's input folder" in answers.pop()
+
+
+def _post(server, route: str, body: dict | None = None) -> None:
+    request = urllib.request.Request(f"{server['url']}{route}", json.dumps(body or {}).encode(),
+                                     {"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).read()
+
+
+def test_twenty_renders_in_a_row_hold_their_memory_and_cancel_leaves_the_host_ready(server):
+    """A host that renders all day: resident memory from the 2nd to the 20th text workflow grows by
+    less than 100 MB; a render cancelled the way the UI's Cancel does it (POST /interrupt) stops,
+    and the next prompt renders."""
+    import psutil
+
+    host = psutil.Process(server["pid"])
+    resident = []
+    for i in range(20):
+        prompt = _api("text_to_talking_video")
+        prompt[_node_id(prompt, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = f"Take number {i + 1}, and go."
+        entry = _run_prompt(server, prompt)
+        assert entry["status"]["status_str"] == "success", (i, json.dumps(entry["status"])[-2000:])
+        resident.append(host.memory_info().rss + sum(c.memory_info().rss for c in host.children(recursive=True)))
+    grown = (resident[-1] - resident[1]) / 2**20
+    print("host resident MB after each run:", [round(r / 2**20) for r in resident])
+    assert grown < 100, [round(r / 2**20) for r in resident]
+
+    prompt = _api("text_to_talking_video")
+    prompt[_node_id(prompt, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = " ".join(["A long speech, slowly."] * 40)
+    body = json.dumps({"prompt": prompt, "client_id": str(uuid.uuid4())}).encode()
+    request = urllib.request.Request(f"{server['url']}/prompt", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        prompt_id = json.load(response)["prompt_id"]
+    deadline = time.time() + 60
+    while not _get(f"{server['url']}/queue")["queue_running"]:
+        assert time.time() < deadline
+        time.sleep(0.2)
+    time.sleep(3)  # well into synthesis or rendering
+    _post(server, "/interrupt")
+    deadline = time.time() + 60
+    while True:
+        history = _get(f"{server['url']}/history/{prompt_id}")
+        if prompt_id in history and history[prompt_id]["status"].get("completed") is not None:
+            break
+        assert time.time() < deadline, "the cancelled render did not stop within a minute"
+        time.sleep(0.2)
+    status = history[prompt_id]["status"]
+    assert status["status_str"] == "error" and any(m[0] == "execution_interrupted" for m in status["messages"])
+    after = _api("text_to_talking_video")
+    after[_node_id(after, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = "Ready again."
+    assert _run_prompt(server, after)["status"]["status_str"] == "success"
