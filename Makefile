@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: setup host demo test bench clean
+.PHONY: setup host browser demo test bench clean
 
 # install.py places the model files (as ComfyUI-Manager runs it); it returns at once when they are in place.
 setup: $(VENV)/.installed
@@ -25,6 +25,10 @@ host: .host/.installed
 	$(PYTHON) tools/comfy_host.py .host
 	touch $@
 
+# Debian's Chromium and its driver for the browser test (root; skipped when already installed).
+browser:
+	@test -x /usr/bin/chromedriver || (apt-get update -q && apt-get install -y -q chromium chromium-driver)
+
 demo: setup
 	$(PY) -m pipelines demo --out demo.mp4 --report demo.json --srt demo.srt --sync-report demo_sync_report.json --sync-report-png demo_sync_report.png
 
@@ -35,7 +39,7 @@ tests/media/.fetched: tools/fetch_test_media.py
 	$(PY) tools/fetch_test_media.py tests/media
 	touch $@
 
-test: setup host tests/media/.fetched
+test: setup host browser tests/media/.fetched
 	$(PY) -m pytest -q tests
 
 clean:

@@ -319,3 +319,112 @@ def test_twenty_renders_in_a_row_hold_their_memory_and_cancel_leaves_the_host_re
     after = _api("text_to_talking_video")
     after[_node_id(after, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = "Ready again."
     assert _run_prompt(server, after)["status"]["status_str"] == "success"
+
+
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser(server, tmp_path_factory):
+    """Debian's Chromium, headless, on the host's front end (`make browser` installs it)."""
+    if not CHROMEDRIVER.exists():
+        pytest.skip("no Chromium here: run `make browser` (`make test` does)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--window-size=1920,1080", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    request = urllib.request.Request(f"{server['url']}/settings/Comfy.TutorialCompleted", b"true",
+                                     {"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).read()  # a returning user: no first-visit template browser
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_script_timeout(60)
+    driver.get(server["url"])
+    deadline = time.time() + 60
+    while not driver.execute_script("return !!(window.app && window.app.graph)"):
+        assert time.time() < deadline, "the front end did not start"
+        time.sleep(0.5)
+    yield driver
+    driver.quit()
+
+
+def _dialogs(driver) -> str:
+    return driver.execute_script("return Array.from(document.querySelectorAll('[role=dialog]'))"
+                                 ".map(d => d.innerText).join(' ')").lower()
+
+
+def _close_dialogs(driver) -> None:
+    """Close what the front end shows on top of the graph (the first visit's template browser, the
+    missing-models notice), as a user does."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    deadline = time.time() + 10
+    while _dialogs(driver):
+        driver.execute_script("document.querySelectorAll('.p-dialog button[aria-label=Close]').forEach(b => b.click())")
+        ActionChains(driver).send_keys(Keys.ESCAPE).perform()  # the template browser closes on Escape
+        time.sleep(0.3)
+        assert time.time() < deadline, _dialogs(driver)
+
+
+def _overlaps(nodes: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of nodes whose boxes (title bar included) intersect."""
+    boxes = [(n["title"], n["x"], n["y"] - n["title_h"], n["x"] + n["w"], n["y"] + n["h"]) for n in nodes]
+    return [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+
+
+@pytest.mark.parametrize("name", WORKFLOWS)
+def test_workflow_in_a_real_browser(server, browser, name, tmp_path):
+    """Each UI workflow loaded the way drag-and-drop loads it: no missing node, every widget holds
+    the value its API twin says; those that need no model are run with the Run button, their video
+    preview plays, and afterwards no node covers another. No console error comes from the pack."""
+    ui = json.loads((ROOT / "workflows" / f"{name}.json").read_text())
+    loaded = browser.execute_async_script(
+        "const [graph, name, done] = arguments;"
+        "window.app.loadGraphData(graph, true, true, name).then(() => done('ok'), e => done(String(e)))", ui, name)
+    assert loaded == "ok"
+    graph = browser.execute_script(
+        "return window.app.graph._nodes.map(n => ({id: n.id, type: n.type, known: !!LiteGraph.registered_node_types[n.type],"
+        " widgets: Object.fromEntries((n.widgets || []).map(w => [w.name, w.value]))}))")
+    assert all(n["known"] for n in graph), [n["type"] for n in graph if not n["known"]]
+    shown = _dialogs(browser)
+    assert "missing node" not in shown and "nodes are missing" not in shown, shown
+    assert ("missing models" in shown) == (name not in NEEDS_NO_MODEL), shown  # SD weights are not here
+    _close_dialogs(browser)
+    twin = _api(name)
+    for node in graph:
+        expected = {k: v for k, v in twin[str(node["id"])]["inputs"].items() if not isinstance(v, list)}
+        assert {k: node["widgets"][k] for k in expected} == expected, node["type"]
+    if name in NEEDS_NO_MODEL:
+        before = set(_get(f"{server['url']}/history"))
+        _close_dialogs(browser)
+        browser.execute_script("Array.from(document.querySelectorAll('button'))"
+                               ".find(b => b.innerText.trim() == 'Run').click()")
+        deadline = time.time() + RUN_TIMEOUT_S
+        while True:
+            new = {k: v for k, v in _get(f"{server['url']}/history").items() if k not in before}
+            if new and all(v["status"].get("completed") is not None for v in new.values()):
+                break
+            assert time.time() < deadline, "the run did not finish"
+            time.sleep(0.5)
+        assert [v["status"]["status_str"] for v in new.values()] == ["success"], new
+        deadline = time.time() + 60
+        while not browser.execute_script("return Array.from(document.querySelectorAll('video')).some(v => v.readyState == 4)"):
+            assert time.time() < deadline, "the video preview never became playable"
+            time.sleep(0.5)
+        time.sleep(1)  # previews have laid themselves out
+        _close_dialogs(browser)
+        nodes = browser.execute_script(
+            "return window.app.graph._nodes.map(n => ({title: n.title, x: n.pos[0], y: n.pos[1], w: n.size[0],"
+            " h: n.size[1], title_h: LiteGraph.NODE_TITLE_HEIGHT}))")
+        assert not _overlaps(nodes), _overlaps(nodes)
+        browser.save_screenshot(str(tmp_path / f"{name}.png"))
+    ours = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"
+            and ("talkingphoto" in e["message"].lower() or "talking_photo" in e["message"].lower())
+            and "api.comfy.org" not in e["message"]]  # the registry lookup fails offline, for every pack
+    assert not ours, ours

@@ -70,7 +70,7 @@ def build(name: str, graph: list[dict], defs: dict) -> tuple[dict, dict]:
         n_widgets = sum(1 for i in inputs_of(d) if i[1] in WIDGET_TYPES)
         nodes.append({
             "id": n["id"], "type": n["type"], "pos": n["pos"],
-            "size": [340, 70 + 26 * (n_widgets + len(sockets))], "flags": {}, "order": order, "mode": 0,
+            "size": n.get("size", [340, 70 + 26 * (n_widgets + len(sockets))]), "flags": {}, "order": order, "mode": 0,
             "inputs": ui_inputs,
             "outputs": [{"name": oname, "type": otype, "links": out_links.get((n["id"], k), []), "slot_index": k}
                         for k, (oname, otype) in enumerate(zip(d["output_name"], d["output"]))],
@@ -91,78 +91,85 @@ def build(name: str, graph: list[dict], defs: dict) -> tuple[dict, dict]:
 SAY = "Hello! I am a photo, and now I can talk. Every word you hear moves my lips."
 
 
-def _talking_tail(first_id: int, portrait: int, audio: tuple[int, int], features: int, x: int,
+# Columns 380 px apart; the nodes that show pictures after a run (previews, Video Combine, Sync Report)
+# are given the room their picture takes, so that nothing covers another node once it has run.
+def _talking_tail(first_id: int, portrait: int, audio: tuple[int, int], features: int,
                   motion_widgets: dict | None = None, blink_widgets: dict | None = None) -> list[dict]:
     """MotionGenerator → BlinkInjector → LipSync → VideoCombine, shared by every workflow."""
     m, b, l, v = range(first_id, first_id + 4)
     return [
-        {"id": m, "type": "TalkingPhotoMotionGenerator", "pos": [x, 420], "widgets": motion_widgets or {},
+        {"id": m, "type": "TalkingPhotoMotionGenerator", "pos": [760, 0], "widgets": motion_widgets or {},
          "links": {"features": (features, 0)}},
-        {"id": b, "type": "TalkingPhotoBlinkInjector", "pos": [x + 380, 420], "widgets": blink_widgets or {},
+        {"id": b, "type": "TalkingPhotoBlinkInjector", "pos": [760, 400], "widgets": blink_widgets or {},
          "links": {"motion": (m, 0), "features": (features, 0)}},
-        {"id": l, "type": "TalkingPhotoLipSync", "pos": [x + 380, 0], "widgets": {},
+        {"id": l, "type": "TalkingPhotoLipSync", "pos": [1140, 0], "widgets": {},
          "links": {"portrait": (portrait, 0), "features": (features, 0), "motion": (b, 0)}},
-        {"id": v, "type": "TalkingPhotoVideoCombine", "pos": [x + 760, 0], "widgets": {},
+        {"id": v, "type": "TalkingPhotoVideoCombine", "pos": [1520, 0], "size": [440, 820], "widgets": {},
          "links": {"images": (l, 0), "audio": audio, "features": (features, 0)}},
     ]
 
 
-def _photo(first_id: int) -> list[dict]:
-    """Load Portrait reading portrait.png from ComfyUI's input folder (upload another in the node)."""
+def _photo(first_id: int, links: dict | None = None) -> list[dict]:
+    """Load Portrait (reading portrait.png from ComfyUI's input folder unless an IMAGE is linked)
+    with its landmark preview below it."""
+    widgets = {} if links else {"photo": "portrait.png"}
     return [
-        {"id": first_id, "type": "TalkingPhotoLoadPortrait", "pos": [0, 0], "widgets": {"photo": "portrait.png"}},
-        {"id": first_id + 1, "type": "PreviewImage", "pos": [380, 0], "title": "Face landmarks",
+        {"id": first_id, "type": "TalkingPhotoLoadPortrait", "pos": [0, 0], "widgets": widgets, "links": links or {}},
+        {"id": first_id + 1, "type": "PreviewImage", "pos": [0, 220], "size": [340, 420], "title": "Face landmarks",
          "links": {"images": (first_id, 1)}},
     ]
 
 
 def _tts(node_id: int, text: str = SAY) -> dict:
-    return {"id": node_id, "type": "TalkingPhotoTextToSpeech", "pos": [0, 420], "widgets": {"text": text}}
+    return {"id": node_id, "type": "TalkingPhotoTextToSpeech", "pos": [380, 0], "widgets": {"text": text}}
+
+
+def _features(node_id: int, links: dict, widgets: dict | None = None) -> dict:
+    return {"id": node_id, "type": "TalkingPhotoAudioFeatures", "pos": [380, 360], "links": links,
+            "widgets": widgets or {}}
 
 
 TEXT_TO_VIDEO = [
-    *_photo(1), _tts(4),
-    {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0), "timeline": (4, 1)}},
-    *_talking_tail(6, portrait=1, audio=(4, 0), features=5, x=760),
+    *_photo(1), _tts(4), _features(5, {"audio": (4, 0), "timeline": (4, 1)}),
+    *_talking_tail(6, portrait=1, audio=(4, 0), features=5),
 ]
 
 RECORDING_TO_VIDEO = [
     *_photo(1),
-    {"id": 4, "type": "LoadAudio", "pos": [0, 420], "widgets": {"audio": "speech.wav"}},
-    {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0)},
-     "widgets": {"transcript": ""}},
-    *_talking_tail(6, portrait=1, audio=(4, 0), features=5, x=760),
+    {"id": 4, "type": "LoadAudio", "pos": [380, 0], "widgets": {"audio": "speech.wav"}},
+    _features(5, {"audio": (4, 0)}, {"transcript": ""}),
+    *_talking_tail(6, portrait=1, audio=(4, 0), features=5),
 ]
 
 IMAGE_GENERATION_TO_VIDEO = [
-    {"id": 1, "type": "CheckpointLoaderSimple", "pos": [0, -520], "widgets": {"ckpt_name": SD15},
+    {"id": 1, "type": "CheckpointLoaderSimple", "pos": [0, -760], "widgets": {"ckpt_name": SD15},
      "properties": {"models": [{"name": SD15, "url": SD15_URL, "directory": "checkpoints"}]}},
-    {"id": 2, "type": "CLIPTextEncode", "pos": [380, -620], "title": "Portrait prompt",
+    {"id": 2, "type": "CLIPTextEncode", "pos": [380, -860], "title": "Portrait prompt",
      "widgets": {"text": "photo portrait of a friendly woman facing the camera, head and shoulders, "
                          "mouth closed, soft studio light, plain background"},
      "links": {"clip": (1, 1)}},
-    {"id": 3, "type": "CLIPTextEncode", "pos": [380, -400], "title": "Negative prompt",
+    {"id": 3, "type": "CLIPTextEncode", "pos": [380, -600], "title": "Negative prompt",
      "widgets": {"text": "profile, side view, sunglasses, hands on face, several people, blurry"},
      "links": {"clip": (1, 1)}},
-    {"id": 4, "type": "EmptyLatentImage", "pos": [380, -200], "widgets": {"width": 512, "height": 640}},
-    {"id": 5, "type": "KSampler", "pos": [760, -520], "widgets": {"seed": 7, "steps": 25, "cfg": 7.0},
+    {"id": 4, "type": "EmptyLatentImage", "pos": [380, -320], "widgets": {"width": 512, "height": 640}},
+    {"id": 5, "type": "KSampler", "pos": [760, -860], "widgets": {"seed": 7, "steps": 25, "cfg": 7.0},
      "links": {"model": (1, 0), "positive": (2, 0), "negative": (3, 0), "latent_image": (4, 0)}},
-    {"id": 6, "type": "VAEDecode", "pos": [1140, -520], "links": {"samples": (5, 0), "vae": (1, 2)}},
-    {"id": 7, "type": "TalkingPhotoLoadPortrait", "pos": [380, 0], "links": {"image": (6, 0)}},
-    {"id": 8, "type": "PreviewImage", "pos": [1140, -300], "title": "Face landmarks", "links": {"images": (7, 1)}},
-    _tts(9),
-    {"id": 10, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (9, 0), "timeline": (9, 1)}},
-    *_talking_tail(11, portrait=7, audio=(9, 0), features=10, x=760),
+    {"id": 6, "type": "VAEDecode", "pos": [1140, -860], "links": {"samples": (5, 0), "vae": (1, 2)}},
+    *_photo(7, links={"image": (6, 0)}),
+    _tts(9), _features(10, {"audio": (9, 0), "timeline": (9, 1)}),
+    *_talking_tail(11, portrait=7, audio=(9, 0), features=10),
 ]
 
 MOTION_BLINK_TUNING = [
     *_photo(1), _tts(4, "Let me show you how I move. I nod when I speak, and I blink when I pause. Watch my eyes."),
-    {"id": 5, "type": "TalkingPhotoAudioFeatures", "pos": [380, 420], "links": {"audio": (4, 0), "timeline": (4, 1)}},
-    *_talking_tail(6, portrait=1, audio=(4, 0), features=5, x=760,
+    _features(5, {"audio": (4, 0), "timeline": (4, 1)}),
+    *_talking_tail(6, portrait=1, audio=(4, 0), features=5,
                    motion_widgets={"style": "lively", "intensity": 1.3, "max_roll": 5.0},
                    blink_widgets={"rate_per_min": 20.0, "times": "1.0, 3.2", "asymmetry": 0.05}),
-    {"id": 10, "type": "PreviewImage", "pos": [760, 800], "title": "Head motion curves", "links": {"images": (6, 1)}},
-    {"id": 11, "type": "TalkingPhotoSyncReport", "pos": [1520, 420], "title": "Sync Report: measured mouth, blinks, head pose",
+    {"id": 10, "type": "PreviewImage", "pos": [380, 720], "size": [740, 520], "title": "Head motion curves",
+     "links": {"images": (6, 1)}},
+    {"id": 11, "type": "TalkingPhotoSyncReport", "pos": [2000, 0], "size": [560, 820],
+     "title": "Sync Report: measured mouth, blinks, head pose",
      "links": {"frames": (8, 0), "audio": (4, 0), "timeline": (4, 1), "portrait": (1, 0), "features": (5, 0)}},
 ]
 
