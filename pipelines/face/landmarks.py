@@ -6,19 +6,16 @@ The model file is placed at install time (``install.py``, see ``common.models``)
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
 
 from ..common import models
+from . import mediapipe_tasks
 
 MAX_FACES = 8
 TILE_FRACTIONS = (0.5, 0.25)
 MIN_TILE = 192
-_lock = threading.Lock()
-_landmarkers: dict[str, object] = {}
-_exit_hook_registered = False
 
 
 def find_model(explicit: str | os.PathLike | None = None, search_dirs: tuple[str, ...] = ()) -> Path:
@@ -26,41 +23,23 @@ def find_model(explicit: str | os.PathLike | None = None, search_dirs: tuple[str
     return models.find_model(models.FACE_LANDMARKER, search_dirs, explicit)
 
 
-def _close_landmarkers() -> None:
-    """Close explicitly: MediaPipe's own finaliser fails noisily during interpreter shutdown.
-
-    Registered with threading's exit hooks after MediaPipe's first detection has started its
-    worker pool: those hooks run last-in first-out, so this runs before the pool stops (plain
-    atexit runs after it, and registering earlier than the pool puts us after it too)."""
-    for landmarker in _landmarkers.values():
-        landmarker.close()
-    _landmarkers.clear()
-
-
-def _landmarker(model: Path):
+def _create_landmarker(model: Path):
     from mediapipe.tasks.python import BaseOptions, vision
 
-    key = str(model)
-    if key not in _landmarkers:
-        options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=key), num_faces=MAX_FACES,
-            min_face_detection_confidence=0.5, min_face_presence_confidence=0.5,
-            running_mode=vision.RunningMode.IMAGE)
-        _landmarkers[key] = vision.FaceLandmarker.create_from_options(options)
-    return _landmarkers[key]
+    options = vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model)), num_faces=MAX_FACES,
+        min_face_detection_confidence=0.5, min_face_presence_confidence=0.5,
+        running_mode=vision.RunningMode.IMAGE)
+    return vision.FaceLandmarker.create_from_options(options)
 
 
 def _detect_once(image: np.ndarray, model: Path) -> list[np.ndarray]:
     import mediapipe as mp
 
     h, w = image.shape[:2]
-    with _lock:
-        result = _landmarker(model).detect(mp.Image(image_format=mp.ImageFormat.SRGB,
-                                                    data=np.ascontiguousarray(image)))
-        global _exit_hook_registered
-        if not _exit_hook_registered:
-            threading._register_atexit(_close_landmarkers)
-            _exit_hook_registered = True
+    picture = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image))
+    result = mediapipe_tasks.run(f"landmarks:{model}", lambda: _create_landmarker(model),
+                                 lambda landmarker: landmarker.detect(picture))
     return [np.array([[p.x * w, p.y * h, p.z * w] for p in lm], dtype=np.float32)
             for lm in result.face_landmarks]
 

@@ -1,4 +1,5 @@
-"""TP_PORTRAIT: the photo, its face landmarks, the animated region and the crop rendering uses."""
+"""TP_PORTRAIT: the photo, its face landmarks, the person matte and clean background plate, the
+animated region and the crop rendering uses."""
 from __future__ import annotations
 
 import warnings
@@ -10,7 +11,9 @@ import numpy as np
 from . import regions as fr
 from ..common.easing import smoothstep
 from ..common.errors import InputError
+from .clean_plate import clean_plate
 from .landmarks import detect_faces, find_model
+from .person_matte import person_matte
 
 MIN_SIDE, MAX_SIDE = 64, 8192
 MIN_FACE_PX = 64
@@ -22,6 +25,7 @@ REGION_TOP = 0.55
 REGION_BOTTOM = 0.6
 FEATHER = 0.3  # fraction of the region radius over which the paste-back fades out
 BORDER_FADE = 0.25  # face widths over which animation fades out towards the photo's edge
+PERSON_IN_FACE_BOX = 0.5  # mean person matte over the face box below which no person was found
 
 
 @dataclass
@@ -34,6 +38,8 @@ class Portrait:
     region_center: tuple[float, float]
     region_radii: tuple[float, float]  # ellipse semi-axes (x, y)
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 that rendering works in
+    person_matte: np.ndarray  # float32 [H, W] 0..1: how much each pixel is the person
+    clean_plate: np.ndarray  # uint8 [H, W, 3]: the photo with the person removed and the hole filled
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -177,5 +183,11 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
     top, bottom = center[1] - radii[1], center[1] + radii[1]
     crop = (max(0, int(np.floor(center[0] - radii[0])) - 2), max(0, int(np.floor(top)) - 2),
             min(w, int(np.ceil(center[0] + radii[0])) + 2), min(h, int(np.ceil(bottom)) + 2))
-    return Portrait(image=image, landmarks=lm, face_box=(int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))),
-                    region_center=center, region_radii=radii, crop=crop, notes=notes)
+    face_box = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
+    matte = person_matte(image, model_dirs)
+    bx0, by0, bx1, by1 = max(face_box[0], 0), max(face_box[1], 0), min(face_box[2], w), min(face_box[3], h)
+    if float(matte[by0:by1, bx0:bx1].mean()) < PERSON_IN_FACE_BOX:
+        notes.append("the person segmenter does not see a person around this face (a drawing, or a very close "
+                     "crop?); only the face region will move")
+    return Portrait(image=image, landmarks=lm, face_box=face_box, region_center=center, region_radii=radii,
+                    crop=crop, person_matte=matte, clean_plate=clean_plate(image, matte), notes=notes)

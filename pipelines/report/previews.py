@@ -18,8 +18,10 @@ def _dot(img: np.ndarray, x: float, y: float, colour: tuple[int, int, int], r: i
 
 
 def portrait_overlay(portrait: Portrait) -> np.ndarray:
-    """The photo with its landmarks (green), the animated region border (yellow) and crop (blue)."""
-    img = portrait.image.copy()
+    """The photo with the background (what the person matte leaves out) darkened, the landmarks
+    (green), the animated region border (yellow) and crop (blue)."""
+    shade = 0.4 + 0.6 * portrait.person_matte[..., None]
+    img = (portrait.image * shade + 0.5).astype(np.uint8)
     r = max(1, int(portrait.face_width / 150))
     for x, y, _ in portrait.landmarks:
         _dot(img, x, y, (0, 255, 0), r)
