@@ -40,6 +40,7 @@ def talk(portrait):
 
 def test_background_of_our_frames_is_exactly_the_photo(talk):
     bg = talk["report"]["background"]
+    print("beside the person:", bg["beside_person_moved_share"], bg["beside_person_max_levels"])
     assert bg["drift_max"] == 0 and bg["moved_share"] == 0 and bg["vs_source_mean"] == 0
     assert talk["report"]["face_found_share"] == 1.0
 
@@ -108,3 +109,18 @@ def test_cli_report_of_our_render_with_its_timeline(tmp_path, talk):
     assert summary["timeline"]["bilabials"] == talk["report"]["timeline"]["bilabials"]
     assert abs(summary["sync"]["lag_ms"] - talk["report"]["sync"]["lag_ms"]) <= 40
     assert summary["background"]["moved_share"] < 0.001  # only codec ripple, nothing moved
+
+
+def test_background_beside_the_person_is_measured_by_a_person_matte(portrait):
+    """A patch of wall beside the head that changes is seen (share and size of the change); a change
+    on the person is not counted there, and frames equal to the photo give exactly zero."""
+    photo = portrait.image
+    wall = photo.copy()
+    wall[60:90, 420:460] = np.clip(wall[60:90, 420:460].astype(int) + 40, 0, 255)  # beside the shuttle
+    face = photo.copy()
+    x0, y0, x1, y1 = portrait.face_box
+    face[y0 + 10:y1 - 10, x0 + 10:x1 - 10] //= 2
+    still = build_report(measure_frames([photo, face, photo], photo), 25.0, portrait.size)["background"]
+    assert still["beside_person_moved_share"] == 0 and still["beside_person_max_levels"] == 0
+    moved = build_report(measure_frames([photo, wall, photo], photo), 25.0, portrait.size)["background"]
+    assert moved["beside_person_max_levels"] == 40 and 0.001 < moved["beside_person_moved_share"] < 0.05

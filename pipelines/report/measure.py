@@ -20,7 +20,9 @@ from ..face.landmarks import detect_faces, find_model
 from ..speech.acoustics import analyse
 from ..speech.audio import Audio
 from ..speech.timeline import Timeline
-from .background import background_change, background_mask, background_summary
+from ..face.person_matte import person_matte
+from .background import (background_change, background_mask, background_summary, beside_person_change,
+                         beside_person_mask)
 from .blinks import blink_measures, eye_aspect_ratios
 from .pose import head_pose
 from .sharpness import gray, laplacian_variance
@@ -37,6 +39,8 @@ class FrameMeasures:
     background_drift: np.ndarray  # mean |frame - first frame| outside the region, per frame
     background_moved: np.ndarray  # share of those values off by more than MOVED_LEVELS
     background_vs_source: np.ndarray  # mean |frame - source| outside the region, per frame
+    beside_person_moved: np.ndarray  # share of the background beside the person moved from the source
+    beside_person_max: np.ndarray  # largest change there, in levels
     sharpness: np.ndarray  # Laplacian variance in the source's face box
     source_sharpness: float  # the same for the source
 
@@ -48,8 +52,9 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
     (the photo; the first frame when None). ``progress(done, total)`` may raise to stop."""
     model = find_model(None, model_dirs)
     rows: dict[str, list] = {k: [] for k in ("aperture", "eye_ratio", "rigid_points", "background_drift",
-                                             "background_moved", "background_vs_source", "sharpness")}
-    mask = box = None
+                                             "background_moved", "background_vs_source", "beside_person_moved",
+                                             "beside_person_max", "sharpness")}
+    mask = box = beside = source_beside = None
     source_sharpness = 0.0
     for frame in frames:
         frame = np.ascontiguousarray(frame)
@@ -66,6 +71,8 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
             source_bg = source[mask].astype(np.int16)
             first_bg = frame[mask].astype(np.int16)
             source_sharpness = laplacian_variance(gray(source[box]))
+            beside = beside_person_mask(person_matte(source, model_dirs))
+            source_beside = source[beside].astype(np.int16)
         faces = detect_faces(frame, model)
         if faces:
             lm = faces[0]
@@ -80,6 +87,9 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
         rows["background_drift"].append(drift)
         rows["background_moved"].append(moved)
         rows["background_vs_source"].append(vs_source)
+        moved_beside, max_beside = beside_person_change(frame[beside].astype(np.int16), source_beside)
+        rows["beside_person_moved"].append(moved_beside)
+        rows["beside_person_max"].append(max_beside)
         rows["sharpness"].append(laplacian_variance(gray(frame[box])))
         if progress is not None:
             progress(len(rows["aperture"]), max(total, len(rows["aperture"])))
@@ -107,7 +117,8 @@ def build_report(measures: FrameMeasures, fps: float, size: tuple[int, int], aud
                                  "mean_speed_per_s": round(float(np.nanmean(speed[:, j])), 2) if n > 1 else 0.0}
                           for j, axis in enumerate(("yaw", "pitch", "roll"))},
         "background": background_summary(measures.background_drift, measures.background_moved,
-                                         measures.background_vs_source),
+                                         measures.background_vs_source, measures.beside_person_moved,
+                                         measures.beside_person_max),
         "sharpness_vs_source": round(float(np.mean(measures.sharpness) / max(measures.source_sharpness, 1e-6)), 3),
         "series": {"aperture": np.round(measures.aperture, 4).tolist(),
                    "eye_ratio": np.round(measures.eye_ratio, 4).tolist(),

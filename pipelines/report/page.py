@@ -29,6 +29,8 @@ def _summary_lines(report: dict) -> list[str]:
     bg = report["background"]
     lines.append(f"background drift: mean {bg['drift_mean']:.3f}, max {bg['drift_max']:.3f} levels, moved pixels "
                  f"{bg['moved_share']:.2%}; vs source {bg['vs_source_mean']:.2f}")
+    lines.append(f"beside the person (person matte of the source): {bg['beside_person_moved_share']:.2%} of it moved "
+                 f"more than 12 levels, at most {bg['beside_person_max_levels']} levels")
     lines.append(f"face sharpness {report['sharpness_vs_source']:.2f}x source")
     return lines
 
