@@ -27,7 +27,8 @@ HOST = ROOT / ".host"
 PYTHON = HOST / "venv" / "bin" / "python"
 COMFYUI = HOST / "ComfyUI"
 WORKFLOWS = sorted(p.stem for p in (ROOT / "workflows").glob("*.json"))
-NEEDS_NO_MODEL = ["text_to_talking_video", "recording_to_talking_video", "motion_and_blink_tuning"]
+TEXT = "Text to talking video"
+NEEDS_NO_MODEL = [TEXT, "Recording to talking video", "Motion and blink tuning"]
 START_TIMEOUT_S = 300
 RUN_TIMEOUT_S = 300
 OUR_NODES = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync",
@@ -151,7 +152,7 @@ def test_workflow_runs_in_the_host_and_writes_a_timed_mp4(server, name):
 
 
 def test_core_create_and_save_video_take_our_frames_and_video(server):
-    prompt = _api("text_to_talking_video")
+    prompt = _api(TEXT)
     tts, lipsync = _node_id(prompt, "TalkingPhotoTextToSpeech"), _node_id(prompt, "TalkingPhotoLipSync")
     combine = _node_id(prompt, "TalkingPhotoVideoCombine")
     prompt[tts]["inputs"]["text"] = "Nice to meet you."
@@ -168,7 +169,7 @@ def test_core_create_and_save_video_take_our_frames_and_video(server):
 
 
 def test_prefix_cannot_leave_the_output_folder(server):
-    prompt = _api("text_to_talking_video")
+    prompt = _api(TEXT)
     prompt[_node_id(prompt, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = "Hi."
     prompt[_node_id(prompt, "TalkingPhotoVideoCombine")]["inputs"]["filename_prefix"] = "../../escaped/talk"
     entry = _run_prompt(server, prompt)
@@ -260,7 +261,7 @@ def test_load_portrait_refuses_paths_outside_the_input_folder(server, tmp_path):
     answers = set()
     for photo in ("../" * 6 + str(outside).lstrip("/"), str(outside), "/no/such/photo.png",
                   "../custom_nodes/talking_photo/docs/contact_sheet.png"):
-        prompt = _api("text_to_talking_video")
+        prompt = _api(TEXT)
         prompt[_node_id(prompt, "TalkingPhotoLoadPortrait")]["inputs"]["photo"] = photo
         entry = _run_prompt(server, prompt)
         errors = [m[1] for m in entry["status"].get("messages", []) if m[0] == "execution_error"]
@@ -286,7 +287,7 @@ def test_twenty_renders_in_a_row_hold_their_memory_and_cancel_leaves_the_host_re
     host = psutil.Process(server["pid"])
     resident = []
     for i in range(20):
-        prompt = _api("text_to_talking_video")
+        prompt = _api(TEXT)
         prompt[_node_id(prompt, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = f"Take number {i + 1}, and go."
         entry = _run_prompt(server, prompt)
         assert entry["status"]["status_str"] == "success", (i, json.dumps(entry["status"])[-2000:])
@@ -295,7 +296,7 @@ def test_twenty_renders_in_a_row_hold_their_memory_and_cancel_leaves_the_host_re
     print("host resident MB after each run:", [round(r / 2**20) for r in resident])
     assert grown < 100, [round(r / 2**20) for r in resident]
 
-    prompt = _api("text_to_talking_video")
+    prompt = _api(TEXT)
     prompt[_node_id(prompt, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = " ".join(["A long speech, slowly."] * 40)
     body = json.dumps({"prompt": prompt, "client_id": str(uuid.uuid4())}).encode()
     request = urllib.request.Request(f"{server['url']}/prompt", body, {"Content-Type": "application/json"})
@@ -316,7 +317,7 @@ def test_twenty_renders_in_a_row_hold_their_memory_and_cancel_leaves_the_host_re
         time.sleep(0.2)
     status = history[prompt_id]["status"]
     assert status["status_str"] == "error" and any(m[0] == "execution_interrupted" for m in status["messages"])
-    after = _api("text_to_talking_video")
+    after = _api(TEXT)
     after[_node_id(after, "TalkingPhotoTextToSpeech")]["inputs"]["text"] = "Ready again."
     assert _run_prompt(server, after)["status"]["status_str"] == "success"
 

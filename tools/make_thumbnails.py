@@ -34,7 +34,7 @@ def _widget(name: str, node_type: str, widget: str):
 
 def thumbnail(name: str) -> Image.Image:
     portrait = analyze_portrait(astronaut())
-    if name == "recording_to_talking_video":
+    if name == "Recording to talking video":
         features = compute_features(load_audio_file(ROOT / "tests" / "media" / "arctic_a0009.wav"), 25.0)
     else:
         speech = synthesize_speech(_widget(name, "TalkingPhotoTextToSpeech", "text"))
@@ -51,10 +51,10 @@ def thumbnail(name: str) -> Image.Image:
 
 
 def main() -> None:
-    text = thumbnail("text_to_talking_video")
-    pictures = {"text_to_talking_video": text, "image_generation_to_talking_video": text,
-                "recording_to_talking_video": thumbnail("recording_to_talking_video"),
-                "motion_and_blink_tuning": thumbnail("motion_and_blink_tuning")}
+    text = thumbnail("Text to talking video")
+    pictures = {"Text to talking video": text, "Image generation to talking video": text,
+                "Recording to talking video": thumbnail("Recording to talking video"),
+                "Motion and blink tuning": thumbnail("Motion and blink tuning")}
     for name, picture in pictures.items():
         picture.save(ROOT / "workflows" / f"{name}.jpg", quality=88)
         print("wrote", f"workflows/{name}.jpg")

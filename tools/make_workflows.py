@@ -173,11 +173,12 @@ MOTION_BLINK_TUNING = [
      "links": {"frames": (8, 0), "audio": (4, 0), "timeline": (4, 1), "portrait": (1, 0), "features": (5, 0)}},
 ]
 
+# The file names are the template browser's card titles.
 WORKFLOWS = {
-    "text_to_talking_video": TEXT_TO_VIDEO,
-    "recording_to_talking_video": RECORDING_TO_VIDEO,
-    "image_generation_to_talking_video": IMAGE_GENERATION_TO_VIDEO,
-    "motion_and_blink_tuning": MOTION_BLINK_TUNING,
+    "Text to talking video": TEXT_TO_VIDEO,
+    "Recording to talking video": RECORDING_TO_VIDEO,
+    "Image generation to talking video": IMAGE_GENERATION_TO_VIDEO,
+    "Motion and blink tuning": MOTION_BLINK_TUNING,
 }
 
 
