@@ -46,24 +46,29 @@ class LoadPortrait(io.ComfyNode):
             inputs=[io.Int.Input("face_index", default=0, min=0, max=7, tooltip="0 = largest face, 1 = next largest, ..."),
                     io.Image.Input("image", optional=True, tooltip="a portrait from any node (used before the photo)"),
                     io.Combo.Input("photo", options=_input_photos(), default=NO_FILE, optional=True,
-                                   upload=io.UploadType.image, tooltip="a photo in ComfyUI's input folder")],
+                                   upload=io.UploadType.image, tooltip="a photo in ComfyUI's input folder"),
+                    io.Image.Input("background", optional=True,
+                                   tooltip="put the person in front of this picture instead of the photo's background")],
             outputs=[Portrait.Output("portrait", display_name="portrait"),
                      io.Image.Output("landmarks_preview", display_name="landmarks_preview")])
 
     @classmethod
-    def fingerprint_inputs(cls, face_index: int, image: torch.Tensor | None = None, photo: str = NO_FILE):
+    def fingerprint_inputs(cls, face_index: int, image: torch.Tensor | None = None, photo: str = NO_FILE,
+                           background: torch.Tensor | None = None):
         if image is None and photo:  # a new upload under the same name runs the node again
             with open(photo_path(photo), "rb") as f:
                 return hashlib.sha256(f.read()).hexdigest()
         return ""
 
     @classmethod
-    def execute(cls, face_index: int, image: torch.Tensor | None = None, photo: str = NO_FILE) -> io.NodeOutput:
+    def execute(cls, face_index: int, image: torch.Tensor | None = None, photo: str = NO_FILE,
+                background: torch.Tensor | None = None) -> io.NodeOutput:
         if image is not None:
             pixels, name = image_to_uint8(image[:1])[0], "IMAGE input"
         elif photo:
             pixels, name = load_image_file(photo_path(photo)), photo
         else:
             raise InputError("Load Portrait needs an IMAGE input or a photo from the input folder.")
-        portrait = analyze_portrait(pixels, face_index=face_index, model_dirs=model_dirs(), name=name)
+        portrait = analyze_portrait(pixels, face_index=face_index, model_dirs=model_dirs(), name=name,
+                                    background=image_to_uint8(background[:1])[0] if background is not None else None)
         return io.NodeOutput(portrait, uint8_to_image(portrait_overlay(portrait)))

@@ -60,3 +60,25 @@ def test_the_clean_plate_removes_the_person_and_keeps_the_background(portrait, c
                                                                                    photo[around].mean(0))
     gray = camera_portrait.clean_plate
     assert np.array_equal(gray[..., 0], gray[..., 1]) and np.array_equal(gray[..., 1], gray[..., 2])
+
+
+def test_a_new_background_goes_behind_the_person(astronaut, tmp_path):
+    """Load Portrait's background option (and the command line's --background): the person over the
+    given picture, fitted to the photo; the picture is then the clean plate."""
+    from PIL import Image
+
+    from talking_photo.pipelines.cli.main import main
+    from talking_photo.pipelines.face.new_background import fitted
+
+    yy, xx = np.mgrid[0:300, 0:200]
+    picture = np.stack([xx % 256, yy % 256, np.full_like(xx, 90)], -1).astype(np.uint8)  # 200x300, another shape
+    p = analyze_portrait(astronaut, background=picture)
+    fit = fitted(picture, (512, 512))
+    assert fit.shape == (512, 512, 3) and np.array_equal(p.clean_plate, fit)
+    assert np.array_equal(p.image[p.person_matte == 0], fit[p.person_matte == 0])
+    assert np.array_equal(p.image[p.person_matte == 1], astronaut[p.person_matte == 1])
+    Image.fromarray(picture).save(tmp_path / "beach.png")
+    Image.fromarray(astronaut).save(tmp_path / "face.png")
+    assert main(["render", "--image", str(tmp_path / "face.png"), "--text", "Hi.", "--background",
+                 str(tmp_path / "beach.png"), "--out", str(tmp_path / "talk.mp4")]) == 0
+    assert (tmp_path / "talk.mp4").stat().st_size > 1000

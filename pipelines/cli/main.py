@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--seed", type=int, default=0)
         q.add_argument("--video-quality", type=int, default=DEFAULT_VIDEO_QUALITY,
                        help="H.264 quantizer (VP9: crf), 0-51: lower is sharper and larger, 0 is lossless")
+        q.add_argument("--background", help="a picture to put the person in front of (replaces the photo's background)")
         q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
         q.add_argument("--style", default="calm", help="motion style: calm, lively, news_anchor, still")
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
@@ -129,7 +130,7 @@ def _render(args) -> int:
                                   fps=args.fps, seed=args.seed, device=args.device, report=args.report,
                                   style=args.style, voice=args.voice,
                                   sync_report=args.sync_report or bool(args.sync_report_png),
-                                  video_quality=args.video_quality)
+                                  video_quality=args.video_quality, background=args.background)
     if args.sync_report_png:
         from ..report.page import write_report_page
 

@@ -39,11 +39,13 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
                          fps: float = 25.0, seed: int = 0, device: str = "cpu",
                          report: str | Path | None = None, style: str = "calm", voice: str = DEFAULT_VOICE,
                          progress: Progress | None = None, sync_report: str | Path | bool = False,
-                         video_quality: int = DEFAULT_VIDEO_QUALITY) -> dict:
+                         video_quality: int = DEFAULT_VIDEO_QUALITY,
+                         background: np.ndarray | str | Path | None = None) -> dict:
     """Render a talking video; returns (and optionally writes) a report with the timeline,
     the per-frame tracks and per-stage timings. ``sync_report`` also measures every frame with
     the sync report's face detector before encoding (the renderer's numbers, free of codec loss)
-    into ``result["sync_report"]``, and writes it as JSON when ``sync_report`` is a path."""
+    into ``result["sync_report"]``, and writes it as JSON when ``sync_report`` is a path.
+    ``background`` (a picture or its file) replaces the photo's background behind the person."""
     if (text is None) == (audio is None):
         raise InputError("give exactly one of text or audio.")
     check_fps(fps)
@@ -54,7 +56,9 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     t0 = time.perf_counter()
     name = str(image) if isinstance(image, (str, Path)) else "image"
     pixels = load_image_file(image) if isinstance(image, (str, Path)) else image
-    portrait = analyze_portrait(pixels, name=name)
+    if isinstance(background, (str, Path)):
+        background = load_image_file(background)
+    portrait = analyze_portrait(pixels, name=name, background=background)
     timer.add("landmarks", t0)
 
     t0 = time.perf_counter()

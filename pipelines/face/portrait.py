@@ -13,6 +13,7 @@ from ..common.easing import smoothstep
 from ..common.errors import InputError
 from .clean_plate import clean_plate
 from .landmarks import detect_faces, find_model
+from .new_background import over_background
 from .person_matte import person_matte
 
 MIN_SIDE, MAX_SIDE = 64, 8192
@@ -155,8 +156,10 @@ def _check_cut_off(lm: np.ndarray, size: tuple[int, int], name: str) -> None:
 
 
 def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | None = None,
-                     model_dirs: tuple[str, ...] = (), name: str = "image") -> Portrait:
-    """Find the face (largest first; ``face_index`` picks another) and prepare the animated region."""
+                     model_dirs: tuple[str, ...] = (), name: str = "image",
+                     background: np.ndarray | None = None) -> Portrait:
+    """Find the face (largest first; ``face_index`` picks another) and prepare the animated region;
+    with ``background`` (any picture) the person is put in front of it instead of the photo's own."""
     if np.ndim(image) >= 2:
         check_size(np.shape(image)[1], np.shape(image)[0], name)
     image = as_rgb_uint8(image, name)
@@ -189,5 +192,9 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
     if float(matte[by0:by1, bx0:bx1].mean()) < PERSON_IN_FACE_BOX:
         notes.append("the person segmenter does not see a person around this face (a drawing, or a very close "
                      "crop?); only the face region will move")
+    if background is not None:
+        image, plate = over_background(image, matte, as_rgb_uint8(background, "background image"))
+    else:
+        plate = clean_plate(image, matte)
     return Portrait(image=image, landmarks=lm, face_box=face_box, region_center=center, region_radii=radii,
-                    crop=crop, person_matte=matte, clean_plate=clean_plate(image, matte), notes=notes)
+                    crop=crop, person_matte=matte, clean_plate=plate, notes=notes)
