@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..common import models
+from ..common.luma import luma
 from . import mediapipe_tasks
 
 GUIDE_RADIUS = 0.008  # of the photo's long side: edges within this distance snap to the photo's
@@ -55,6 +56,6 @@ def guided_filter(guide: np.ndarray, source: np.ndarray, radius: int, eps: float
 def person_matte(image: np.ndarray, search_dirs: Sequence[str] = ()) -> np.ndarray:
     """``[H, W]`` float32 0..1: the coarse mask refined on the full-resolution photo."""
     coarse = coarse_person_mask(image, search_dirs)
-    gray = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255.0
+    gray = luma(image) / 255.0
     radius = max(2, int(GUIDE_RADIUS * max(image.shape[:2])))
     return np.clip(guided_filter(gray, coarse, radius, GUIDE_EPS), 0.0, 1.0).astype(np.float32)

@@ -14,18 +14,19 @@ from itertools import chain
 import numpy as np
 
 from ..common.errors import InputError
+from ..common.luma import luma
 from ..common.progress import Progress
 from ..face import regions as fr
 from ..face.landmarks import detect_faces, find_model
+from ..face.person_matte import person_matte
 from ..speech.acoustics import analyse
 from ..speech.audio import Audio
 from ..speech.timeline import Timeline
-from ..face.person_matte import person_matte
 from .background import (background_change, background_mask, background_summary, beside_person_change,
                          beside_person_mask)
 from .blinks import blink_measures, eye_aspect_ratios
 from .pose import head_pose
-from .sharpness import gray, laplacian_variance
+from .sharpness import laplacian_variance
 from .sync import mouth_aperture, sync_measures, timeline_measures
 
 
@@ -70,7 +71,7 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
             box = (slice(y0, y1), slice(x0, x1))
             source_bg = source[mask].astype(np.int16)
             first_bg = frame[mask].astype(np.int16)
-            source_sharpness = laplacian_variance(gray(source[box]))
+            source_sharpness = laplacian_variance(luma(source[box]))
             beside = beside_person_mask(person_matte(source, model_dirs))
             source_beside = source[beside].astype(np.int16)
         faces = detect_faces(frame, model)
@@ -90,7 +91,7 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
         moved_beside, max_beside = beside_person_change(frame[beside].astype(np.int16), source_beside)
         rows["beside_person_moved"].append(moved_beside)
         rows["beside_person_max"].append(max_beside)
-        rows["sharpness"].append(laplacian_variance(gray(frame[box])))
+        rows["sharpness"].append(laplacian_variance(luma(frame[box])))
         if progress is not None:
             progress(len(rows["aperture"]), max(total, len(rows["aperture"])))
     if mask is None:

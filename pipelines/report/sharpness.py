@@ -4,11 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def gray(rgb: np.ndarray) -> np.ndarray:
-    """Luma (BT.601 weights) as float32."""
-    return rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-
-
 def laplacian_variance(gray_image: np.ndarray) -> float:
     """Variance of the 4-neighbour Laplacian: halves when fine detail (pores, lashes) blurs away."""
     g = gray_image
