@@ -40,7 +40,6 @@ def talk(portrait):
 
 def test_background_of_our_frames_is_exactly_the_photo(talk):
     bg = talk["report"]["background"]
-    print("beside the person:", bg["beside_person_moved_share"], bg["beside_person_max_levels"])
     assert bg["drift_max"] == 0 and bg["moved_share"] == 0 and bg["vs_source_mean"] == 0
     assert talk["report"]["face_found_share"] == 1.0
 

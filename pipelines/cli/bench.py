@@ -70,7 +70,7 @@ def bench_render(size: str, n_frames: int = 240, device: str = "cpu") -> dict:
     from ..mouth.features import compute_features
     from ..render.renderer import DEFAULT_BATCH, Renderer, frame_tracks
     from ..motion.head import generate_motion
-    from ..face.clean_plate import clean_plate
+    from ..face.clean_plate import fill_background
     from ..face.person_matte import person_matte
     from ..face.portrait import analyze_portrait
     from ..speech.tts import synthesize_speech
@@ -79,7 +79,7 @@ def bench_render(size: str, n_frames: int = 240, device: str = "cpu") -> dict:
     t0 = time.perf_counter()
     matte = person_matte(portrait.image)
     t1 = time.perf_counter()
-    clean_plate(portrait.image, matte)
+    fill_background(portrait.image, matte)
     person_ms = {"person_matte": round(1000 * (t1 - t0)), "clean_plate": round(1000 * (time.perf_counter() - t1))}
     speech = synthesize_speech(_text_of(n_frames / 25 + 1))
     features = compute_features(Audio(speech.samples, speech.sample_rate), 25, speech.timeline)

@@ -39,7 +39,7 @@ def _upsampled(picture: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return F.interpolate(t, size=shape, mode="bilinear", align_corners=False)[0].permute(1, 2, 0).numpy()
 
 
-def clean_plate(image: np.ndarray, matte: np.ndarray) -> np.ndarray:
+def fill_background(image: np.ndarray, matte: np.ndarray) -> np.ndarray:
     """``[H, W, 3]`` uint8: ``image`` where it is background, the filled hole where the person is."""
     h, w = matte.shape
     hole = _grown(matte > HOLE_MATTE, int(HOLE_GROW * max(h, w)))

@@ -11,7 +11,7 @@ import numpy as np
 from . import regions as fr
 from ..common.easing import smoothstep
 from ..common.errors import InputError
-from .clean_plate import clean_plate
+from .clean_plate import fill_background
 from .landmarks import detect_faces, find_model
 from .new_background import over_background
 from .person_matte import person_matte
@@ -40,8 +40,16 @@ class Portrait:
     region_radii: tuple[float, float]  # ellipse semi-axes (x, y)
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 that rendering works in
     person_matte: np.ndarray  # float32 [H, W] 0..1: how much each pixel is the person
-    clean_plate: np.ndarray  # uint8 [H, W, 3]: the photo with the person removed and the hole filled
     notes: list[str] = field(default_factory=list)
+    plate: np.ndarray | None = field(default=None, repr=False)  # see clean_plate; None until first asked
+
+    @property
+    def clean_plate(self) -> np.ndarray:
+        """uint8 ``[H, W, 3]``: the photo with the person removed and the hole filled, made on first use
+        (a few hundred ms at 1024×1536 that a portrait which is never layered does not pay)."""
+        if self.plate is None:
+            self.plate = fill_background(self.image, self.person_matte)
+        return self.plate
 
     @property
     def size(self) -> tuple[int, int]:
@@ -192,9 +200,8 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
     if float(matte[by0:by1, bx0:bx1].mean()) < PERSON_IN_FACE_BOX:
         notes.append("the person segmenter does not see a person around this face (a drawing, or a very close "
                      "crop?); only the face region will move")
+    plate = None
     if background is not None:
         image, plate = over_background(image, matte, as_rgb_uint8(background, "background image"))
-    else:
-        plate = clean_plate(image, matte)
     return Portrait(image=image, landmarks=lm, face_box=face_box, region_center=center, region_radii=radii,
-                    crop=crop, person_matte=matte, clean_plate=plate, notes=notes)
+                    crop=crop, person_matte=matte, notes=notes, plate=plate)

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common.channels import MOUTH_CONTROLS
-
 VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou")
 VISEME_INDEX = {v: i for i, v in enumerate(VISEMES)}
 
-# Target mouth controls per viseme, in the order of MOUTH_CONTROLS.
+# Target mouth controls per viseme, in the order of common.channels.MOUTH_CONTROLS.
 MOUTH_SHAPES = np.array([
     [0.00, 0.00, 0.00, 0.00],  # sil: closed, relaxed
     [0.00, 0.00, 0.00, 1.00],  # PP: p b m, lips pressed
