@@ -83,6 +83,14 @@ def inner_lip_gap(frames: np.ndarray) -> np.ndarray:
 MEDIA = ROOT / "tests" / "media"
 
 
+def beyond_person(portrait, face_widths: float = 0.3) -> np.ndarray:
+    """``[H, W]`` bool: pixels farther than ``face_widths`` from the animated person's layer, which
+    no motion can reach: they must be the photo, bit for bit, in every frame."""
+    from scipy.ndimage import distance_transform_edt
+
+    return distance_transform_edt(portrait.layer == 0) > face_widths * portrait.face_width
+
+
 def media_file(name: str) -> Path:
     path = MEDIA / name
     if not path.exists():

@@ -97,8 +97,10 @@ def test_styles_intensity_locks_and_limits(monologue):
     lively = generate_motion(monologue, style="lively").channels["yaw"].std()
     anchor = generate_motion(monologue, style="news_anchor").channels["yaw"].std()
     assert anchor < calm < lively
-    half = generate_motion(monologue, intensity=0.5).channels["yaw"].std()
-    assert half == pytest.approx(0.5 * calm, rel=0.1)
+    unlimited = {"yaw": 30.0}  # below the soft limits intensity scales linearly
+    full = generate_motion(monologue, limits=unlimited).channels["yaw"].std()
+    half = generate_motion(monologue, intensity=0.5, limits=unlimited).channels["yaw"].std()
+    assert half == pytest.approx(0.5 * full, rel=0.05)
     locked = generate_motion(monologue, lock=("yaw", "roll"))
     assert not locked.channels["yaw"].any() and not locked.channels["roll"].any() and locked.channels["pitch"].any()
     limited = generate_motion(monologue, style="lively", intensity=3.0, limits={"yaw": 2.0})

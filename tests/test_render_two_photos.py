@@ -1,10 +1,12 @@
 """The renderer on two real photos, measured by re-detecting landmarks on the
 rendered frames: lip gap follows jaw_open, pose follows yaw/pitch in sign, blinks close the eyes,
-and everything outside the animated region is the photo, bit for bit."""
+and everything beyond the animated person's reach is the photo, bit for bit."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from conftest import beyond_person
 
 from talking_photo.pipelines.report.blinks import eye_aspect_ratios
 from talking_photo.pipelines.face.landmarks import detect_faces, find_model
@@ -77,13 +79,13 @@ def test_blink_closes_both_eyes(renderer, request):
         assert np.all(eye_aspect_ratios(detected[1]) < 0.6 * eye_aspect_ratios(detected[0]))
 
 
-def test_outside_region_is_the_photo_and_still_tracks_do_not_jitter(renderer):
+def test_beyond_the_person_is_the_photo_and_still_tracks_do_not_jitter(renderer):
     rng = np.random.default_rng(0)
     moves = {c: rng.uniform(-1, 1, 8) * s for c, s in
              (("yaw", 6), ("pitch", 4), ("roll", 3), ("tx", 0.02), ("ty", 0.02), ("scale", 0.02))}
     frames = render(renderer, jaw_open=rng.uniform(0, 1, 8), blink_l=rng.uniform(0, 1, 8), **moves)
     photo = renderer.portrait.image
-    outside = renderer.portrait.region_mask() == 0
+    outside = beyond_person(renderer.portrait)
     assert np.array_equal(frames[:, outside], np.broadcast_to(photo[outside], frames[:, outside].shape))
     assert (frames != photo[None]).any(-1).sum() > 1000
     still = render(renderer, jaw_open=np.full(4, 0.3))
@@ -100,7 +102,7 @@ def test_4k_landscape_photo_with_a_small_face(astronaut):
     renderer = Renderer(analyze_portrait(canvas))
     frames = render(renderer, jaw_open=[0.0, 1.0], yaw=[0.0, 4.0])
     assert frames.shape == (2, 2160, 3840, 3)
-    outside = renderer.portrait.region_mask() == 0
+    outside = beyond_person(renderer.portrait)
     assert np.array_equal(frames[:, outside], np.broadcast_to(canvas[outside], frames[:, outside].shape))
     lm = landmarks(frames[:, 300:1500, 2100:3100])
     gap = (lm[:, 14, 1] - lm[:, 13, 1]) / (lm[:, 152, 1] - lm[:, 10, 1])

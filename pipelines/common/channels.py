@@ -10,13 +10,15 @@ ACOUSTIC = ("loudness", "pitch", "voice_activity")
 MOUTH_CONTROLS = ("jaw_open", "lip_spread", "lip_round", "lip_press")
 FEATURE_TRACKS = ACOUSTIC + MOUTH_CONTROLS
 
-# TP_MOTION: head pose (degrees; tx/ty in face widths; scale a relative change), eyelids
+# TP_MOTION: head pose (degrees; tx/ty in face widths; scale a relative change), body (breath
+# 0 exhaled .. 1 full inhale; sway a sideways lean in face widths at the shoulders), eyelids
 # (0 open .. 1 closed) and expressions (0..1). A motion channel named like a mouth control adds
 # to the speech-driven control.
 HEAD_POSE = ("yaw", "pitch", "roll", "tx", "ty", "scale")
+BODY = ("breath", "sway")
 BLINKS = ("blink_l", "blink_r")
 EXPRESSIONS = ("brow_raise",)
 
 # What the renderer draws, and which of those are closures clipped to 0..1.
-DRAWN = MOUTH_CONTROLS + BLINKS + EXPRESSIONS + HEAD_POSE
-UNIT_RANGE = MOUTH_CONTROLS + BLINKS
+DRAWN = MOUTH_CONTROLS + BLINKS + EXPRESSIONS + HEAD_POSE + BODY
+UNIT_RANGE = MOUTH_CONTROLS + BLINKS + ("breath",)

@@ -1,5 +1,5 @@
 """TP_PORTRAIT: the photo, its face landmarks, the person matte and clean background plate, the
-animated region and the crop rendering uses."""
+animated person's layer, and the crop rendering uses."""
 from __future__ import annotations
 
 import warnings
@@ -14,6 +14,7 @@ from ..common.errors import InputError
 from .clean_plate import fill_background
 from .landmarks import detect_faces, find_model
 from .new_background import over_background
+from .person_layer import person_layer
 from .person_matte import person_matte
 
 MIN_SIDE, MAX_SIDE = 64, 8192
@@ -27,6 +28,9 @@ REGION_BOTTOM = 0.6
 FEATHER = 0.3  # fraction of the region radius over which the paste-back fades out
 BORDER_FADE = 0.25  # face widths over which animation fades out towards the photo's edge
 PERSON_IN_FACE_BOX = 0.5  # mean person matte over the face box below which no person was found
+FACE_OVAL_INSET = 0.06  # face widths: the face oval that always moves lies this far inside the landmarks' outline
+LAYER_MARGIN = 0.3  # face widths around the layer that the moving person may reach
+CLOSE_CROP = 0.5  # a face wider than this share of the photo: the body is mostly outside the frame
 
 
 @dataclass
@@ -39,7 +43,9 @@ class Portrait:
     region_center: tuple[float, float]
     region_radii: tuple[float, float]  # ellipse semi-axes (x, y)
     crop: tuple[int, int, int, int]  # x0, y0, x1, y1 that rendering works in
-    person_matte: np.ndarray  # float32 [H, W] 0..1: how much each pixel is the person
+    person_matte: np.ndarray  # float32 [H, W] 0..1: how much each pixel is a person (anyone in the photo)
+    layer: np.ndarray  # float32 [H, W] 0..1: the animated person (see person_layer); 0 = background
+    layered: bool  # False when no person was found: the layer is the region and nothing is uncovered
     notes: list[str] = field(default_factory=list)
     plate: np.ndarray | None = field(default=None, repr=False)  # see clean_plate; None until first asked
 
@@ -73,18 +79,27 @@ class Portrait:
         edge = np.minimum(np.minimum(xs, width - xs), np.minimum(ys, height - ys)) - 0.5
         return (smoothstep((1.0 - r) / FEATHER) * smoothstep(edge / (BORDER_FADE * self.face_width))).astype(np.float32)
 
-    def crop_mask(self) -> np.ndarray:
-        """Region weight over the crop, ``[h, w]`` float32."""
+    def crop_layer(self) -> np.ndarray:
+        """The animated person's layer over the crop, ``[h, w]`` float32."""
         x0, y0, x1, y1 = self.crop
-        ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-        return self.region_weight(xs + 0.5, ys + 0.5)
+        return self.layer[y0:y1, x0:x1]
+
+    def face_oval(self) -> np.ndarray:
+        """``[H, W]`` float32: the face well inside its landmarks' outline (which on a turned face
+        also encloses background), softly edged: it always moves, whatever the person matte says
+        (a segmenter can miss a painted or unusual face)."""
+        import cv2
+
+        mask = np.zeros(self.image.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(self.landmarks[list(fr.FACE_OVAL), :2]).astype(np.int32)], 255)
+        inset = max(1, int(FACE_OVAL_INSET * self.face_width))
+        mask = cv2.erode(mask, np.ones((2 * inset + 1, 2 * inset + 1), np.uint8))
+        return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), inset / 2)
 
     def region_mask(self) -> np.ndarray:
-        """Region weight over the whole photo, ``[H, W]`` float32 (zero outside the crop)."""
-        mask = np.zeros(self.image.shape[:2], np.float32)
-        x0, y0, x1, y1 = self.crop
-        mask[y0:y1, x0:x1] = self.crop_mask()
-        return mask
+        """Region weight over the whole photo, ``[H, W]`` float32."""
+        ys, xs = np.mgrid[0:self.image.shape[0], 0:self.image.shape[1]].astype(np.float32) + 0.5
+        return self.region_weight(xs, ys)
 
 
 def check_size(width: int, height: int, name: str = "image") -> None:
@@ -191,17 +206,40 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
         _check_cut_off(lm, (w, h), name)
         notes.append("the face is cut off by the image border; motion near the border is damped")
     center, radii = region_ellipse(lm)
-    top, bottom = center[1] - radii[1], center[1] + radii[1]
-    crop = (max(0, int(np.floor(center[0] - radii[0])) - 2), max(0, int(np.floor(top)) - 2),
-            min(w, int(np.ceil(center[0] + radii[0])) + 2), min(h, int(np.ceil(bottom)) + 2))
     face_box = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
     matte = person_matte(image, model_dirs)
     bx0, by0, bx1, by1 = max(face_box[0], 0), max(face_box[1], 0), min(face_box[2], w), min(face_box[3], h)
-    if float(matte[by0:by1, bx0:bx1].mean()) < PERSON_IN_FACE_BOX:
-        notes.append("the person segmenter does not see a person around this face (a drawing, or a very close "
-                     "crop?); only the face region will move")
     plate = None
     if background is not None:
         image, plate = over_background(image, matte, as_rgb_uint8(background, "background image"))
-    return Portrait(image=image, landmarks=lm, face_box=face_box, region_center=center, region_radii=radii,
-                    crop=crop, person_matte=matte, notes=notes, plate=plate)
+    portrait = Portrait(image=image, landmarks=lm, face_box=face_box, region_center=center, region_radii=radii,
+                        crop=(0, 0, w, h), person_matte=matte, layer=matte, layered=True, notes=notes, plate=plate)
+    others = [f for k, f in enumerate(faces) if k != face_index]
+    if float(matte[by0:by1, bx0:bx1].mean()) < PERSON_IN_FACE_BOX:
+        notes.append("the person segmenter does not see a person around this face (a drawing, or a very close "
+                     "crop?); only the region around the face will move, the body stays still")
+        portrait.layer, portrait.layered = portrait.region_mask(), False
+        portrait.plate = portrait.image
+    else:
+        portrait.layer = person_layer(matte, lm, others, portrait.face_oval())
+        if others:
+            notes.append(f"{len(others) + 1} faces in the photo: only the person of face {face_index} moves, "
+                         "the others stay as they are")
+        if fw > CLOSE_CROP * w:
+            notes.append("a close crop: the body is mostly outside the frame, so motion at the frame's edges is damped")
+    portrait.crop = _layer_crop(portrait)
+    return portrait
+
+
+def _layer_crop(portrait: Portrait) -> tuple[int, int, int, int]:
+    """The box rendering works in: the person's layer and the head's region, with room to move."""
+    h, w = portrait.image.shape[:2]
+    ys, xs = np.nonzero(portrait.layer)
+    (cx, cy), (rx, ry) = portrait.region_center, portrait.region_radii
+    margin = LAYER_MARGIN * portrait.face_width if portrait.layered else 0.0
+    x0 = min(xs.min(initial=w), cx - rx) - margin
+    x1 = max(xs.max(initial=0) + 1, cx + rx) + margin
+    y0 = min(ys.min(initial=h), cy - ry) - margin
+    y1 = max(ys.max(initial=0) + 1, cy + ry) + margin
+    return (max(0, int(np.floor(x0)) - 2), max(0, int(np.floor(y0)) - 2),
+            min(w, int(np.ceil(x1)) + 2), min(h, int(np.ceil(y1)) + 2))

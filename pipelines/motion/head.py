@@ -1,4 +1,5 @@
-"""TP_MOTION and MotionGenerator: speech-driven head motion over slow, never-repeating idle motion.
+"""TP_MOTION and MotionGenerator: speech-driven head motion over slow, never-repeating idle
+motion, and the body's breathing and sway (``body``).
 
 Idle motion is seeded white noise smoothed by a Gaussian kernel: it never repeats (unlike a loop
 or a sum of a few sinusoids) and decorrelates within ~2 s. Speech adds faster motion while
@@ -12,18 +13,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..common.channels import HEAD_POSE
+from ..common.channels import BODY, HEAD_POSE
 from ..common.easing import smoothstep
 from ..common.errors import InputError
 from ..mouth.features import Features
+from .body import body_motion
+from .noise import smooth_noise
 
 # Style: amplitude (standard deviation) of idle motion per channel (degrees / face widths), and
 # the gain of speech-driven emphasis (nods, phrase-start lifts).
 STYLES: dict[str, dict[str, float]] = {
-    "calm": {"yaw": 2.6, "pitch": 1.8, "roll": 1.2, "tx": 0.006, "ty": 0.004, "scale": 0.004, "emphasis": 1.0},
-    "lively": {"yaw": 4.0, "pitch": 2.8, "roll": 2.0, "tx": 0.010, "ty": 0.006, "scale": 0.006, "emphasis": 1.8},
-    "news_anchor": {"yaw": 1.6, "pitch": 1.2, "roll": 0.6, "tx": 0.003, "ty": 0.002, "scale": 0.002, "emphasis": 0.7},
-    "still": {"yaw": 0.0, "pitch": 0.0, "roll": 0.0, "tx": 0.0, "ty": 0.0, "scale": 0.0, "emphasis": 0.0},
+    "calm": {"yaw": 5.4, "pitch": 3.8, "roll": 1.2, "tx": 0.006, "ty": 0.004, "scale": 0.004, "emphasis": 1.0,
+             "breath": 1.0},
+    "lively": {"yaw": 7.0, "pitch": 5.0, "roll": 2.0, "tx": 0.010, "ty": 0.006, "scale": 0.006, "emphasis": 1.8,
+               "breath": 1.2},
+    "news_anchor": {"yaw": 2.6, "pitch": 2.0, "roll": 0.6, "tx": 0.003, "ty": 0.002, "scale": 0.002,
+                    "emphasis": 0.7, "breath": 0.7},
+    "still": {"yaw": 0.0, "pitch": 0.0, "roll": 0.0, "tx": 0.0, "ty": 0.0, "scale": 0.0, "emphasis": 0.0,
+              "breath": 0.0},
 }
 DEFAULT_LIMITS = {"yaw": 12.0, "pitch": 9.0, "roll": 7.0}  # degrees: beyond these a 2-D warp tears
 EASE_S = 0.5
@@ -51,16 +58,6 @@ class Motion:
 
     def tracks(self) -> dict[str, list[float]]:
         return {k: np.round(v, 4).tolist() for k, v in self.channels.items()}
-
-
-def smooth_noise(rng: np.random.Generator, n: int, fps: float, sigma_s: float) -> np.ndarray:
-    """Unit-variance Gaussian-smoothed white noise of ``n`` frames (normalised by the kernel,
-    not by the sample, so a short clip is not inflated)."""
-    sigma = max(sigma_s * fps, 0.5)
-    half = int(np.ceil(4 * sigma))
-    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma) ** 2)
-    kernel /= np.sqrt((kernel**2).sum())
-    return np.convolve(rng.standard_normal(n + 2 * half), kernel, mode="valid")
 
 
 def _smoothed(x: np.ndarray, fps: float, seconds: float) -> np.ndarray:
@@ -116,14 +113,14 @@ def _soft_limit(x: np.ndarray, limit: float) -> np.ndarray:
 
 def generate_motion(features: Features, intensity: float = 1.0, style: str = "calm", seed: int = 0,
                     lock: tuple[str, ...] = (), limits: dict[str, float] | None = None) -> Motion:
-    """Head pose channels (and ``brow_raise``) for every frame of ``features``."""
+    """Head pose, body (``breath``, ``sway``) and ``brow_raise`` channels for every frame of ``features``."""
     if style not in STYLES:
         raise InputError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}.")
     if not 0.0 <= intensity <= 3.0:
         raise InputError(f"intensity {intensity} is outside 0..3 (1 = natural).")
-    unknown = set(lock) - set(HEAD_POSE)
+    unknown = set(lock) - set(HEAD_POSE + BODY)
     if unknown:
-        raise InputError(f"cannot lock {sorted(unknown)}; lockable axes are {', '.join(HEAD_POSE)}.")
+        raise InputError(f"cannot lock {sorted(unknown)}; lockable axes are {', '.join(HEAD_POSE + BODY)}.")
     limits = {**DEFAULT_LIMITS, **(limits or {})}
     bad = {k: v for k, v in limits.items() if k not in DEFAULT_LIMITS or not 0 <= v <= 30}
     if bad:
@@ -150,6 +147,7 @@ def generate_motion(features: Features, intensity: float = 1.0, style: str = "ca
     channels["pitch"] = channels["pitch"] + NOD_DEG * nods - PHRASE_LIFT_DEG * phrase
     channels["roll"] = channels["roll"] + PHRASE_TILT_DEG * phrase * _hold(tilt_side, starts)
     channels["brow_raise"] = np.clip(0.6 * nods + 0.4 * phrase, 0, 1)
+    channels.update(body_motion(features, channels, starts, params["breath"], rng))
     for name in channels:
         values = channels[name] * intensity * ease
         if name in limits:

@@ -1,12 +1,16 @@
 """The renderer: per-frame tracks → full-resolution frames, by a landmark-driven thin-plate warp.
 
-Only the crop around the head is computed; it is feathered back into the photo so every pixel
-where the region weight is zero is the photo's own pixel, bit for bit, in every frame.
+The animated person's layer is warped together with its matte and composited over the
+background: premultiplied, so that with no motion the composite is the photo itself, and
+whatever the moving person uncovers shows the clean plate. A pixel that neither the layer nor
+its moved matte touches is the photo's own pixel, bit for bit, in every frame. Only the crop
+around the person is computed.
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -15,7 +19,9 @@ import torch.nn.functional as F
 from ..common.channels import DRAWN, MOUTH_CONTROLS, UNIT_RANGE
 from ..common.errors import InputError
 from ..common.progress import Progress
-from ..face.portrait import Portrait
+from ..face.person_layer import LAYER_FLOOR
+from ..common.easing import smoothstep
+from ..face.portrait import BORDER_FADE, Portrait
 from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
@@ -23,9 +29,15 @@ from .eyelids import paint_eyelid
 from .mouth_interior import MouthInterior
 from .rig import FaceRig
 
-GRID_CELLS_PER_FACE = 24  # warp-field lattice resolution: cells across the face width
+GRID_CELLS_PER_FACE = 24  # warp-field lattice resolution over the face: cells across the face width
+BODY_CELLS_PER_FACE = 6  # ... and over the rest of the crop (hair, neck, body), whose motion is smooth
 MAX_GRID = 160
+FACE_BOX_MARGIN, FACE_BOX_DROP = 0.15, 0.15  # face widths around the face box; face heights lower (the jaw drops)
+HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic
+LAYER_REACH = 0.08  # face widths the body (breathing, swaying) may reach beyond where it lies in the photo
+BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as the person in it
 DEFAULT_BATCH = 16
+UNCOVER_MATTE = 0.3  # where the person is at least this solid, what lies behind is the clean plate
 
 
 def frame_tracks(features: Features, motion: Motion | None) -> dict[str, np.ndarray]:
@@ -50,6 +62,36 @@ def frame_tracks(features: Features, motion: Motion | None) -> dict[str, np.ndar
     return tracks
 
 
+@dataclass(frozen=True)
+class Lattice:
+    """Where the spline is evaluated: ``points`` ``[1, M, 2]`` (crop pixels / scale) on a ``grid_hw``
+    lattice over ``out_hw`` crop pixels; ``still`` is the ``grid_sample`` coordinate of each point
+    (no motion) and ``fade`` how much of the motion it keeps (0 on the photo's edge)."""
+
+    points: torch.Tensor
+    grid_hw: tuple[int, int]
+    out_hw: tuple[int, int]
+    still: torch.Tensor
+    fade: torch.Tensor
+
+    def field(self, coeffs: torch.Tensor, centers: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+        """``grid_sample`` coordinates ``[B, 2, gh, gw]`` at the lattice's points."""
+        values = thin_plate.evaluate(coeffs, centers, self.points.expand(len(coeffs), -1, -1)) * gain - 1.0
+        values = values.reshape(-1, *self.grid_hw, 2).permute(0, 3, 1, 2)
+        return torch.lerp(self.still, values, self.fade)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A box of the crop rendered in one piece: ``rows``/``cols`` slices, how it is resampled, and
+    where its pixels lie on the coarse lattice (``grid_sample`` coordinates ``[1, h, w, 2]``)."""
+
+    rows: slice
+    cols: slice
+    mode: str
+    on_lattice: torch.Tensor
+
+
 class Renderer:
     """Renders frames of one portrait; construct once, call ``render`` per batch of tracks."""
 
@@ -62,18 +104,82 @@ class Renderer:
         self.crop = (x0, y0, x1, y1)
         h, w = y1 - y0, x1 - x0
         self.photo = torch.from_numpy(np.ascontiguousarray(portrait.image).copy()).to(self.device)  # uint8 [H, W, 3]
-        crop_u8 = self.photo[y0:y1, x0:x1]
-        self.crop_u8 = crop_u8
-        self.crop_f = crop_u8.permute(2, 0, 1)[None].float() / 255.0
-        mask = torch.from_numpy(portrait.crop_mask()).to(self.device)
-        self.mask = mask[None, None]
-        self.inside = (mask > 0)[None, :, :, None]
+        self.crop_u8 = self.photo[y0:y1, x0:x1]
+        photo = self.crop_u8.permute(2, 0, 1)[None].float() / 255.0
+        layer = torch.from_numpy(np.ascontiguousarray(portrait.crop_layer())).to(self.device)[None, None]
+        if portrait.layered:
+            plate = torch.from_numpy(np.array(portrait.clean_plate[y0:y1, x0:x1])).to(self.device).permute(2, 0, 1)[None]
+            behind = torch.lerp(photo, plate.float() / 255.0, (layer / UNCOVER_MATTE).clamp(0, 1))
+        else:
+            behind = photo
+        self.behind = behind  # what shows where the moved layer is not: the photo, or the plate where the person was
+        self.layer = torch.cat([photo - (1 - layer) * behind, layer], dim=1)  # premultiplied colour + matte
+        self.background = (layer == 0)[0, 0, :, :, None]  # pixels that are the photo whenever nothing covers them
         self.scale = float(max(h, w) - 1)
-        cells = max(8, min(MAX_GRID, int(GRID_CELLS_PER_FACE * max(h, w) / portrait.face_width)))
-        self.grid_hw = (max(8, round(cells * h / max(h, w))), max(8, round(cells * w / max(h, w))))
-        self.extent = ((w - 1) / self.scale, (h - 1) / self.scale)
+        head = self._box(portrait.region_center, portrait.region_radii, HEAD_BOX_MARGIN)
+        fx0, fy0, fx1, fy1 = portrait.face_box
+        face = self._box(((fx0 + fx1) / 2, (fy0 + fy1) / 2 + FACE_BOX_DROP * portrait.face_height),
+                         (portrait.face_width / 2, portrait.face_height / 2 + FACE_BOX_DROP * portrait.face_height),
+                         FACE_BOX_MARGIN)
+        self.face = (slice(max(face[1], head[1]), min(face[3], head[3])), slice(max(face[0], head[0]), min(face[2], head[2])))
+        self.fine = self._lattice(self.face, GRID_CELLS_PER_FACE)
+        self.coarse = self._lattice((slice(0, h), slice(0, w)), BODY_CELLS_PER_FACE)
+        self.head = self._span(slice(head[1], head[3]), slice(head[0], head[2]), "bicubic")
+        self.spans = [self.head] + self._body_spans(head, int(np.ceil(LAYER_REACH * portrait.face_width)))
         self.source_norm = torch.as_tensor(self.rig.source / self.scale, device=self.device)
         self.step_s: dict[str, float] = {}  # seconds spent per step, summed over calls (for the benchmark)
+
+    def _box(self, center: tuple[float, float], radii: tuple[float, float], margin: float) -> tuple[int, int, int, int]:
+        """Crop pixels ``x0, y0, x1, y1`` of a box around ``center``, ``margin`` face widths beyond ``radii``."""
+        x0, y0, x1, y1 = self.crop
+        m = margin * self.portrait.face_width
+        return (max(0, int(center[0] - radii[0] - m) - x0), max(0, int(center[1] - radii[1] - m) - y0),
+                min(x1 - x0, int(np.ceil(center[0] + radii[0] + m)) - x0),
+                min(y1 - y0, int(np.ceil(center[1] + radii[1] + m)) - y0))
+
+    def _span(self, rows: slice, cols: slice, mode: str) -> Span:
+        h, w = self.crop_u8.shape[:2]
+        ys = torch.arange(rows.start, rows.stop, dtype=torch.float32, device=self.device) * (2 / max(h - 1, 1)) - 1
+        xs = torch.arange(cols.start, cols.stop, dtype=torch.float32, device=self.device) * (2 / max(w - 1, 1)) - 1
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        return Span(rows, cols, mode, torch.stack([gx, gy], -1)[None])
+
+    def _body_spans(self, head: tuple[int, int, int, int], reach: int) -> list[Span]:
+        """Bands of rows covering every pixel the moving layer can reach outside the head's box."""
+        layer = self.portrait.crop_layer() > 0
+        h, w = layer.shape
+        used = layer.any(axis=1)
+        first = np.where(used, layer.argmax(axis=1), w)
+        last = np.where(used, w - 1 - layer[:, ::-1].argmax(axis=1), -1)
+        hx0, hy0, hx1, hy1 = head
+        cuts = sorted({0, h, hy0, hy1, *range(0, h, BAND_ROWS)})
+        spans = []
+        for r0, r1 in zip(cuts[:-1], cuts[1:]):
+            near = slice(max(0, r0 - reach), min(h, r1 + reach))
+            c0, c1 = max(0, int(first[near].min()) - reach), min(w, int(last[near].max()) + 1 + reach)
+            pieces = [(c0, c1)] if r0 >= hy1 or r1 <= hy0 else [(c0, min(c1, hx0)), (max(c0, hx1), c1)]
+            spans += [self._span(slice(r0, r1), slice(a, b), "bilinear") for a, b in pieces if b > a]
+        return spans
+
+    def _lattice(self, box: tuple[slice, slice], cells_per_face: float) -> Lattice:
+        """A lattice over the crop's pixels in ``box``, ``cells_per_face`` cells across a face width."""
+        rows, cols = box
+        h, w = rows.stop - rows.start, cols.stop - cols.start
+        cells = max(8, min(MAX_GRID, int(cells_per_face * max(h, w) / self.portrait.face_width)))
+        gh, gw = max(8, round(cells * h / max(h, w))), max(8, round(cells * w / max(h, w)))
+        ys = torch.linspace(rows.start, rows.stop - 1, gh, dtype=torch.float64)
+        xs = torch.linspace(cols.start, cols.stop - 1, gw, dtype=torch.float64)
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        crop_h, crop_w = self.crop_u8.shape[:2]
+        still = torch.stack([gx * (2 / max(crop_w - 1, 1)) - 1, gy * (2 / max(crop_h - 1, 1)) - 1])[None]
+        x0, y0 = self.crop[:2]
+        height, width = self.portrait.image.shape[:2]
+        px, py = gx + x0 + 0.5, gy + y0 + 0.5
+        edge = torch.minimum(torch.minimum(px, width - px), torch.minimum(py, height - py))
+        fade = smoothstep(((edge - 0.5) / (BORDER_FADE * self.portrait.face_width)).numpy())
+        as_float = lambda v: v.to(torch.float32).to(self.device)
+        return Lattice(as_float(torch.stack([gx, gy], -1).reshape(1, -1, 2) / self.scale), (gh, gw), (h, w),
+                       as_float(still), as_float(torch.as_tensor(fade))[None, None])
 
     def _lap(self, step: str, since: float) -> float:
         now = time.perf_counter()
@@ -84,10 +190,17 @@ class Renderer:
         """``[batch, H, W, 3]`` uint8 frames of the photo, for ``render(out=…)`` to write crops into."""
         return self.photo[None].expand(batch, -1, -1, -1).clone()
 
+    def matte_buffer(self, batch: int) -> torch.Tensor:
+        """``[batch, H, W]`` float32 of the animated person's layer, for ``render(matte_out=…)``."""
+        layer = torch.from_numpy(self.portrait.layer).to(self.device)
+        return layer[None].expand(batch, -1, -1).clone()
+
     @torch.no_grad()
-    def render(self, tracks: dict[str, np.ndarray], out: torch.Tensor | None = None) -> torch.Tensor:
+    def render(self, tracks: dict[str, np.ndarray], out: torch.Tensor | None = None,
+               matte_out: torch.Tensor | None = None) -> torch.Tensor:
         """A batch of full frames ``[B, H, W, 3]`` uint8 for tracks of length B. With ``out`` (from
-        ``frames_buffer``, holding the photo outside the crop) only the crop is written, into it."""
+        ``frames_buffer``, holding the photo outside the crop) only the crop is written, into it.
+        With ``matte_out`` (from ``matte_buffer``) the moved person matte ``[B, H, W]`` is written too."""
         clock = time.perf_counter()
         t = {k: torch.as_tensor(v, dtype=torch.float32, device=self.device) for k, v in tracks.items()}
         b = len(t["jaw_open"])
@@ -97,29 +210,54 @@ class Renderer:
         clock = self._lap("rig", clock)
         coeffs = thin_plate.fit(centers, self.source_norm[None].expand(b, -1, -1))
         clock = self._lap("tps_fit", clock)
-        grid = thin_plate.dense_field(coeffs, centers, self.grid_hw, (h, w), self.extent,
-                                      gain=(2 * self.scale / max(w - 1, 1), 2 * self.scale / max(h - 1, 1)),
-                                      offset=-1.0)
+        gain = torch.tensor([2 * self.scale / max(w - 1, 1), 2 * self.scale / max(h - 1, 1)], device=self.device)
+        coarse = self.coarse.field(coeffs, centers, gain)
+        fine = F.interpolate(self.fine.field(coeffs, centers, gain), size=self.fine.out_hw, mode="bilinear",
+                             align_corners=True).permute(0, 2, 3, 1)
         clock = self._lap("tps_field", clock)
-        # Bicubic, not bilinear: bilinear sampling at fractional offsets halves the face's detail
-        # (Laplacian variance 0.57x the photo's in the sync report, bicubic 0.85x) for 4% of the speed.
-        warped = F.grid_sample(self.crop_f.expand(b, -1, -1, -1), grid, mode="bicubic",
-                               padding_mode="border", align_corners=True)
-        clock = self._lap("warp", clock)
-        warped = self.interior.paint(
-            warped, targets[:, self.rig.inner_upper], targets[:, self.rig.inner_lower],
-            teeth_line, self.rig.mouth_width, t["jaw_open"] * (1 - t["lip_press"]))
-        for channel, upper, lower, opening in self.rig.eyes:
-            warped = paint_eyelid(warped, targets[:, upper], targets[:, lower], t[channel], opening)
-        clock = self._lap("paint", clock)
-        blended = torch.lerp(self.crop_f.expand_as(warped), warped, self.mask)
-        crop_out = blended.mul_(255).add_(0.5).clamp_(0.5, 255.5).to(torch.uint8).permute(0, 2, 3, 1)
-        crop_out = torch.where(self.inside, crop_out, self.crop_u8[None])
-        x0, y0, x1, y1 = self.crop
         frames = self.frames_buffer(b) if out is None else out
-        frames[:, y0:y1, x0:x1] = crop_out
-        self._lap("paste", clock)
+        x0, y0 = self.crop[:2]
+        for span in self.spans:
+            grid = F.grid_sample(coarse, span.on_lattice.expand(b, -1, -1, -1), mode="bilinear",
+                                 align_corners=True).permute(0, 2, 3, 1)
+            if span is self.head:
+                rows, cols = self.face
+                grid[:, rows.start - span.rows.start: rows.stop - span.rows.start,
+                     cols.start - span.cols.start: cols.stop - span.cols.start] = fine
+            clock = self._lap("tps_field", clock)
+            # Bicubic over the head: bilinear sampling at fractional offsets halves the face's detail
+            # (Laplacian variance 0.57x the photo's in the sync report, bicubic 0.85x). The body
+            # moves by a pixel or two and takes bilinear, a third of the cost.
+            moved = F.grid_sample(self.layer.expand(b, -1, -1, -1), grid.contiguous(), mode=span.mode,
+                                  padding_mode="border", align_corners=True)
+            matte = moved[:, 3:].clamp_(0, 1)
+            matte.masked_fill_(matte < LAYER_FLOOR / 2, 0.0)
+            warped = moved[:, :3].mul_((matte > 0).float())
+            clock = self._lap("warp", clock)
+            if span is self.head:
+                warped = self._paint(warped, targets, teeth_line, t, span)
+                clock = self._lap("paint", clock)
+            composite = warped.add_((1 - matte) * self.behind[:, :, span.rows, span.cols])
+            pixels = composite.mul_(255).add_(0.5).clamp_(0.5, 255.5).to(torch.uint8).permute(0, 2, 3, 1)
+            untouched = self.background[span.rows, span.cols] & (matte == 0).permute(0, 2, 3, 1)
+            rows = slice(y0 + span.rows.start, y0 + span.rows.stop)
+            cols = slice(x0 + span.cols.start, x0 + span.cols.stop)
+            frames[:, rows, cols] = torch.where(untouched, self.crop_u8[span.rows, span.cols][None], pixels)
+            if matte_out is not None:
+                matte_out[:, rows, cols] = matte[:, 0]
+            clock = self._lap("paste", clock)
         return frames
+
+    def _paint(self, warped: torch.Tensor, targets: torch.Tensor, teeth_line: torch.Tensor,
+               t: dict[str, torch.Tensor], span: Span) -> torch.Tensor:
+        """The mouth's inside and the eyelids, painted into the head's span."""
+        shift = torch.tensor([span.cols.start, span.rows.start], dtype=targets.dtype, device=targets.device)
+        at = targets - shift
+        warped = self.interior.paint(warped, at[:, self.rig.inner_upper], at[:, self.rig.inner_lower],
+                                     teeth_line - shift, self.rig.mouth_width, t["jaw_open"] * (1 - t["lip_press"]))
+        for channel, upper, lower, opening in self.rig.eyes:
+            warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening)
+        return warped
 
 
 def render_frames(portrait: Portrait, features: Features, motion: Motion | None = None,

@@ -1,9 +1,12 @@
 """Face rig: per-frame tracks → where each control point of the photo should appear.
 
 Control points are face-mesh landmarks (expression moves them in the image plane, then the head
-pose rotates them in 3-D using the landmarks' depth), a ring in the hair/neck that moves with the
-head, and fixed anchors on the region border and crop border so the warp is zero where the
-paste-back weight is zero.
+pose rotates them in 3-D using the landmarks' depth), a ring around the hair and neck that moves
+with the head, and anchors farther out and on the crop border that move only with the body:
+breathing lifts and the sway shifts everything above the shoulders, fading to nothing at the
+photo's bottom edge, so the head rides on the body. Without a body (no person found) the anchors
+sit on the region's edge and stay put, so the warp is zero where the paste-back weight is zero.
+Every displacement fades out towards the photo's edges, which must never be pulled inwards.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import torch
 
 from ..common.easing import smoothstep
 from ..face import regions as fr
-from ..face.portrait import Portrait
+from ..face.portrait import BORDER_FADE, Portrait
 
 JAW_DROP = 0.10  # lower-lip travel at jaw_open = 1, in face heights
 CHIN_FOLLOW = 0.85  # chin travel relative to the lower lip
@@ -31,9 +34,13 @@ LOWER_LID_RISE = 0.05
 FOLD_FOLLOW = 0.5
 BROW_RAISE = 0.05  # in face heights
 HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
+ANCHOR_R = 1.0  # ... and of the anchors that do not (region without a body)
+LAYERED_RING_R, LAYERED_ANCHOR_R = 1.0, 1.5  # with a body layer: the whole head, hair included, moves as one
 N_RING, N_ANCHOR = 20, 28
+BREATH_RISE = 0.012  # shoulders' rise at a full breath, in face widths
+SHOULDERS_BELOW_CHIN = 0.7  # face heights: everything above this line is carried fully by the body
 HEAD_DEPTH = 0.5  # rotation centre behind the face surface, in face widths
-DEPTH_RELIEF = 0.15  # landmark depth around its median is softly limited to this, in face widths
+DEPTH_RELIEF = 0.4  # landmark depth around its median is softly limited to this, in face widths
 NECK_FOLLOW = 0.35  # share of head motion the neck below the chin follows
 
 
@@ -97,13 +104,14 @@ class FaceRig:
         for j in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD:
             dy["brow"][pos[j]] = -BROW_RAISE * fh * 0.4
 
-        # Head ring (moves with the head, the neck part less) and fixed anchors.
+        # Head ring (moves with the head, the neck part less), anchors and the crop's border.
         cx, cy = portrait.region_center[0] - x0 - 0.5, portrait.region_center[1] - y0 - 0.5
         rx, ry = portrait.region_radii
+        ring_r, anchor_r = (LAYERED_RING_R, LAYERED_ANCHOR_R) if portrait.layered else (HEAD_RING_R, ANCHOR_R)
         a = np.linspace(0, 2 * np.pi, N_RING, endpoint=False)
-        ring = np.stack([cx + HEAD_RING_R * rx * np.cos(a), cy + HEAD_RING_R * ry * np.sin(a)], 1)
+        ring = np.stack([cx + ring_r * rx * np.cos(a), cy + ring_r * ry * np.sin(a)], 1)
         b = np.linspace(0, 2 * np.pi, N_ANCHOR, endpoint=False) + np.pi / N_ANCHOR
-        anchors = np.stack([cx + rx * np.cos(b), cy + ry * np.sin(b)], 1)
+        anchors = np.stack([cx + anchor_r * rx * np.cos(b), cy + anchor_r * ry * np.sin(b)], 1)
         h, w = self.crop_hw
         border = np.array([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1],
                            [(w - 1) / 2, 0], [(w - 1) / 2, h - 1], [0, (h - 1) / 2], [w - 1, (h - 1) / 2]])
@@ -113,6 +121,16 @@ class FaceRig:
         self.n_landmarks = n
         self.n_moving = n + N_RING
         self.source = np.concatenate([pts, ring, anchors, border]).astype(np.float32)
+        full = self.source + [x0 + 0.5, y0 + 0.5]  # photo coordinates
+        height, width = portrait.image.shape[:2]
+        edge = np.minimum(np.minimum(full[:, 0], width - full[:, 0]), np.minimum(full[:, 1], height - full[:, 1]))
+        fade = smoothstep((edge - 0.5) / (BORDER_FADE * fw))
+        body = np.zeros(len(full))
+        if portrait.layered:
+            rows = np.nonzero(portrait.layer.any(axis=1))[0]
+            bottom = min(float(height), float(rows.max() + 1)) if rows.size else float(height)
+            shoulders = min(lm[fr.CHIN, 1] + y0 + 0.5 + SHOULDERS_BELOW_CHIN * fh, bottom - 1)
+            body = np.clip((bottom - full[:, 1]) / max(bottom - shoulders, 1.0), 0, 1) * fade
         # Depth relief, softly limited: on a turned or tilted head the far cheek's contour lies
         # deep behind the face, and full parallax would drag the face across it (a 2-D warp cannot
         # occlude, so it folds). Limited relief keeps the 3-D turn but moves the face as one piece.
@@ -125,7 +143,8 @@ class FaceRig:
         t = lambda v: torch.as_tensor(np.asarray(v, np.float32), device=self.device)
         self._src = t(self.source)
         self._depth = t(depth)
-        self._pose_weight = t(np.concatenate([np.ones(n), ring_weight]))
+        self._pose_weight = t(np.concatenate([np.ones(n), ring_weight]) * fade[:self.n_moving])
+        self._body = t(body * fw)
         self._dy = {k: t(v) for k, v in dy.items()}
         self._dx = {k: t(v) for k, v in dx.items()}
         self._pivot = t(self.pivot)
@@ -155,10 +174,18 @@ class FaceRig:
         landmarks = self._moved(slice(0, self.n_landmarks), opening, shape, thin, col)
         ring = self._src[None, self.n_landmarks: self.n_moving].expand(len(landmarks), -1, -1)
         posed = self._pose(torch.cat([landmarks, ring], 1), tracks, slice(0, self.n_moving))
-        fixed = self._src[None, self.n_moving:].expand(len(landmarks), -1, -1)
+        still = self._src[None, self.n_moving:].expand(len(landmarks), -1, -1)
+        carried = self._carried(torch.cat([posed, still], dim=1), tracks, slice(None))
         lip = self._inner_upper
         closed = self._pose(self._moved(lip, torch.zeros_like(opening), shape, thin, col), tracks, lip)
-        return torch.cat([posed, fixed], dim=1), closed
+        return carried, self._carried(closed, tracks, lip)
+
+    def _carried(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
+        """Control points ``idx`` carried by the body: lifted by the breath, shifted by the sway."""
+        body = self._body[idx][None]
+        dx = tracks["sway"][:, None] * body
+        dy = -BREATH_RISE * tracks["breath"][:, None] * body
+        return pts + torch.stack([dx, dy], dim=2)
 
     def _moved(self, idx, opening: torch.Tensor, shape: torch.Tensor, thin: torch.Tensor, col) -> torch.Tensor:
         """Landmarks ``idx`` moved by the expression channels, in the image plane, ``[B, len(idx), 2]``."""

@@ -1,5 +1,7 @@
 """Background stillness: which pixels must never change, and how far a frame's background moved.
 
+The background is what a person matte of the source calls background, farther than
+BESIDE_MARGIN from the person: the body breathes and the head turns, but nothing there may move.
 Drift (change against the first frame: a moving camera or a warp leaking out) is kept apart
 from the difference to the source photo, which for an mp4 includes the codec's loss.
 """
@@ -7,25 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..face.portrait import region_ellipse
-
-CODEC_MARGIN_PX = 16  # H.264 codes 16-px macroblocks: pixels this close to the region may ripple
-MOVED_LEVELS = 8  # a background pixel off by more than this (of 255) has moved, not just re-coded
-REGION_GENEROSITY = 1.25  # other tools animate a larger region than ours
-# Beside the person: what a person matte of the source calls background, farther than this share of
-# the image's long side from the person, must never move; a change above BESIDE_LEVELS is a move
-# (an mp4's re-coding stays below it).
+MOVED_LEVELS = 8  # a background pixel off by more than this (of 255) from the first frame has moved
+# A change from the source above BESIDE_LEVELS is a move (an mp4's re-coding stays below it).
 BESIDE_MARGIN, BESIDE_LEVELS = 0.03, 12
-
-
-def background_mask(source: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """Pixels that must never change: outside the animated region (the same ellipse the renderer
-    uses, taken generously for other tools' larger motion) and its codec margin."""
-    (cx, cy), (rx, ry) = region_ellipse(landmarks)
-    h, w = source.shape[:2]
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    rx, ry = REGION_GENEROSITY * rx + CODEC_MARGIN_PX, REGION_GENEROSITY * ry + CODEC_MARGIN_PX
-    return ((xs + 0.5 - cx) / rx) ** 2 + ((ys + 0.5 - cy) / ry) ** 2 > 1.0
 
 
 def beside_person_mask(matte: np.ndarray) -> np.ndarray:

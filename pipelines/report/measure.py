@@ -22,8 +22,7 @@ from ..face.person_matte import person_matte
 from ..speech.acoustics import analyse
 from ..speech.audio import Audio
 from ..speech.timeline import Timeline
-from .background import (background_change, background_mask, background_summary, beside_person_change,
-                         beside_person_mask)
+from .background import background_change, background_summary, beside_person_change, beside_person_mask
 from .blinks import blink_measures, eye_aspect_ratios
 from .pose import head_pose
 from .sharpness import laplacian_variance
@@ -37,9 +36,9 @@ class FrameMeasures:
     aperture: np.ndarray
     eye_ratio: np.ndarray
     rigid_points: np.ndarray  # [n, len(fr.RIGID_POINTS), 3]
-    background_drift: np.ndarray  # mean |frame - first frame| outside the region, per frame
+    background_drift: np.ndarray  # mean |frame - first frame| of the background beside the person, per frame
     background_moved: np.ndarray  # share of those values off by more than MOVED_LEVELS
-    background_vs_source: np.ndarray  # mean |frame - source| outside the region, per frame
+    background_vs_source: np.ndarray  # mean |frame - source| there, per frame
     beside_person_moved: np.ndarray  # share of the background beside the person moved from the source
     beside_person_max: np.ndarray  # largest change there, in levels
     sharpness: np.ndarray  # Laplacian variance in the source's face box
@@ -55,7 +54,7 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
     rows: dict[str, list] = {k: [] for k in ("aperture", "eye_ratio", "rigid_points", "background_drift",
                                              "background_moved", "background_vs_source", "beside_person_moved",
                                              "beside_person_max", "sharpness")}
-    mask = box = beside = source_beside = None
+    mask = box = None
     source_sharpness = 0.0
     for frame in frames:
         frame = np.ascontiguousarray(frame)
@@ -65,15 +64,13 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
             ref = detect_faces(source, model)
             if not ref:
                 raise InputError("no face found in the source (or first frame); the report needs a video of one face.")
-            mask = background_mask(source, ref[0])
+            mask = beside_person_mask(person_matte(source, model_dirs))
             x0, y0 = np.maximum(ref[0][:, :2].min(0).astype(int), 0)
             x1, y1 = ref[0][:, :2].max(0).astype(int)
             box = (slice(y0, y1), slice(x0, x1))
             source_bg = source[mask].astype(np.int16)
             first_bg = frame[mask].astype(np.int16)
             source_sharpness = laplacian_variance(luma(source[box]))
-            beside = beside_person_mask(person_matte(source, model_dirs))
-            source_beside = source[beside].astype(np.int16)
         faces = detect_faces(frame, model)
         if faces:
             lm = faces[0]
@@ -84,11 +81,12 @@ def measure_frames(frames: Iterable[np.ndarray], source: np.ndarray | None = Non
             rows["aperture"].append(np.nan)
             rows["eye_ratio"].append(np.nan)
             rows["rigid_points"].append(np.full((len(fr.RIGID_POINTS), 3), np.nan, np.float32))
-        drift, moved, vs_source = background_change(frame[mask].astype(np.int16), first_bg, source_bg)
+        background = frame[mask].astype(np.int16)
+        drift, moved, vs_source = background_change(background, first_bg, source_bg)
         rows["background_drift"].append(drift)
         rows["background_moved"].append(moved)
         rows["background_vs_source"].append(vs_source)
-        moved_beside, max_beside = beside_person_change(frame[beside].astype(np.int16), source_beside)
+        moved_beside, max_beside = beside_person_change(background, source_bg)
         rows["beside_person_moved"].append(moved_beside)
         rows["beside_person_max"].append(max_beside)
         rows["sharpness"].append(laplacian_variance(luma(frame[box])))
