@@ -1,20 +1,20 @@
-"""LipSync node: TP_PORTRAIT + TP_FEATURES (+ TP_MOTION) → IMAGE frames and MASK."""
+"""LipSync node: TP_PORTRAIT + TP_FEATURES (+ TP_MOTION) → IMAGE frames and MASK (the moved person matte)."""
 from __future__ import annotations
 
 import torch
 from comfy_api.latest import io
 
 from ..pipelines.common.errors import InputError
-from ..pipelines.render.renderer import render_frames
+from ..pipelines.render.renderer import render_frames_and_mattes
 from .comfy_glue import CATEGORY, Features, Motion, Portrait, progress, torch_device, uint8_to_image
 
 MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of available RAM
 
 
 def memory_needed(n_frames: int, width: int, height: int, batch_size: int) -> int:
-    """Bytes Lip Sync adds while rendering: the float32 IMAGE it returns, allocated once and filled
-    batch by batch, plus one batch of uint8 frames and its float copy on the way in."""
-    return 4 * n_frames * width * height * 3 + 5 * min(batch_size, n_frames) * width * height * 3
+    """Bytes Lip Sync adds while rendering: the float32 IMAGE and MASK it returns, allocated once and
+    filled batch by batch, plus one batch of uint8 frames, its float copy and its matte on the way in."""
+    return 4 * n_frames * width * height * 4 + 9 * min(batch_size, n_frames) * width * height
 
 
 def _check_memory(n_frames: int, width: int, height: int, batch_size: int) -> None:
@@ -34,21 +34,24 @@ class LipSync(io.ComfyNode):
         return io.Schema(
             node_id="TalkingPhotoLipSync", display_name="Lip Sync (Talking Photo)", category=f"{CATEGORY}/render",
             description="Renders the talking frames at the photo's full size and at the features' frame rate; "
-                        "the background is the photo, unchanged.",
+                        "the background is the photo, unchanged. The mask is the person where they are in "
+                        "each frame (for keying, or Video Combine's transparent or new background).",
             inputs=[Portrait.Input("portrait"), Features.Input("features"),
                     io.Int.Input("batch_size", default=16, min=1, max=256),
                     Motion.Input("motion", optional=True)],
             outputs=[io.Image.Output("frames", display_name="frames"),
-                     io.Mask.Output("animated_region", display_name="animated_region")])
+                     io.Mask.Output("person_matte", display_name="person_matte")])
 
     @classmethod
     def execute(cls, portrait, features, batch_size: int, motion=None) -> io.NodeOutput:
         width, height = portrait.size
         _check_memory(features.n_frames, width, height, batch_size)
         frames = torch.empty(features.n_frames, height, width, 3, dtype=torch.float32)
+        mattes = torch.empty(features.n_frames, height, width, dtype=torch.float32)
         done = 0
-        for batch in render_frames(portrait, features, motion, torch_device(), batch_size,
-                                   progress(features.n_frames)):
+        for batch, matte in render_frames_and_mattes(portrait, features, motion, torch_device(), batch_size,
+                                                     progress(features.n_frames)):
             frames[done:done + len(batch)] = uint8_to_image(batch)
+            mattes[done:done + len(batch)] = matte.cpu()
             done += len(batch)
-        return io.NodeOutput(frames, torch.from_numpy(portrait.region_mask())[None])
+        return io.NodeOutput(frames, mattes)

@@ -85,11 +85,11 @@ def test_the_frame_rate_travels_with_the_features(comfy, speech):
     at_30 = compute_features(Audio(speech.samples[:speech.sample_rate], speech.sample_rate), 30.0, None)
     frames = torch.rand(at_30.n_frames, 64, 48, 3, generator=torch.Generator().manual_seed(0))
     combine = comfy.nodes["VideoCombine"]
-    out = combine.execute(frames, 0.0, "fps/from_features", "mp4", 20, "pad_or_trim", None, at_30)
+    out = combine.execute(frames, 0.0, "fps/from_features", "mp4", 20, "pad_or_trim", features=at_30)
     with av.open(out.args[0]) as c:
         assert float(c.streams.video[0].average_rate) == 30.0
     with pytest.raises(InputError, match="fps is 25 but the features were made at 30 fps"):
-        combine.execute(frames, 25.0, "fps/disagree", "mp4", 20, "pad_or_trim", None, at_30)
+        combine.execute(frames, 25.0, "fps/disagree", "mp4", 20, "pad_or_trim", features=at_30)
     with pytest.raises(InputError, match="connect the features"):
         combine.execute(frames, 0.0, "fps/none", "mp4", 20)
     with pytest.raises(InputError, match="Sync Report: fps is 24"):
@@ -119,7 +119,7 @@ def test_load_portrait_reads_only_comfyuis_input_folder(comfy, tmp_path):
 
 def test_lipsync_memory_is_the_float_image_and_what_it_estimates(comfy, portrait, features):
     """Resident memory while Lip Sync renders, sampled every 2 ms: its growth over the start is the
-    float32 IMAGE (4 bytes per value) plus one batch, within 15 % of the estimate it refuses by."""
+    float32 IMAGE and MASK (4 bytes per value) plus one batch, within 15 % of the estimate it refuses by."""
     import psutil
 
     from talking_photo.nodes.render import memory_needed
@@ -136,14 +136,14 @@ def test_lipsync_memory_is_the_float_image_and_what_it_estimates(comfy, portrait
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        frames = comfy.nodes["LipSync"].execute(portrait, features, 16).args[0]
+        frames, mattes = comfy.nodes["LipSync"].execute(portrait, features, 16).args
     finally:
         running[0] = False
         sampler.join()
-    values = frames.numel()
+    values = frames.numel() + mattes.numel()
     estimate = memory_needed(features.n_frames, 512, 512, 16)
     grown = peak[0] - start
-    assert frames.dtype == torch.float32 and values == features.n_frames * 512 * 512 * 3
+    assert frames.dtype == torch.float32 and values == features.n_frames * 512 * 512 * 4
     assert abs(grown - estimate) <= 0.15 * estimate, (grown / 2**20, estimate / 2**20)
     assert grown / values < 4.6, grown / values
 
@@ -179,7 +179,7 @@ def test_video_combine_takes_frames_and_audio_from_any_node(comfy):
     stereo = {"waveform": torch.rand(1, 2, 3200, generator=generator) - 0.5, "sample_rate": 8000}
     for fmt, channels in (("webm", 4), ("gif", 1), ("mp4", 3)):
         frames = torch.rand(10, 64, 47, channels, generator=generator)
-        out = combine.execute(frames, 25.0, f"formats/{fmt}", fmt, 30, "pad_or_trim", stereo)
+        out = combine.execute(frames, 25.0, f"formats/{fmt}", fmt, 30, "pad_or_trim", audio=stereo)
         path = Path(out.args[0])
         assert path.suffix == f".{fmt}" and out.ui.as_dict()["images"][0]["filename"] == path.name
         assert out.args[1].get_dimensions() == (47 if fmt == "gif" else 48, 64)  # a core VIDEO; 4:2:0 pads to even
@@ -192,5 +192,44 @@ def test_video_combine_takes_frames_and_audio_from_any_node(comfy):
 def test_video_combine_pad_only_refuses_longer_audio_and_writes_nothing(comfy):
     speech = {"waveform": torch.zeros(1, 1, 16000), "sample_rate": 16000}  # 1 s against 0.4 s of frames
     with pytest.raises(InputError, match="longer than the 10 frames"):
-        comfy.nodes["VideoCombine"].execute(torch.rand(10, 32, 32, 3), 25.0, "padonly/t", "mp4", 20, "pad_only", speech)
+        comfy.nodes["VideoCombine"].execute(torch.rand(10, 32, 32, 3), 25.0, "padonly/t", "mp4", 20, "pad_only",
+                                            audio=speech)
     assert not (comfy.base / "output" / "padonly").exists() or not list((comfy.base / "output" / "padonly").iterdir())
+
+
+def test_lipsync_mask_is_the_moving_person_and_keys_a_transparent_or_new_background(comfy, portrait, features):
+    """Lip Sync's MASK is the person where they are in each frame (it moves with the head, the
+    background beside the person is 0); Video Combine writes it as a WebM's alpha, or keys the
+    person over a colour; transparency in an mp4 and a missing mask are refused by name."""
+    from talking_photo.pipelines.motion.head import generate_motion
+
+    motion = generate_motion(features, seed=0)
+    frames, mattes = comfy.nodes["LipSync"].execute(portrait, features, 16, motion).args
+    n = 30
+    frames, mattes = frames[:n], mattes[:n]
+    assert mattes.shape == (n, 512, 512) and 0 <= float(mattes.min()) and float(mattes.max()) <= 1
+    x0, y0, x1, y1 = portrait.face_box
+    assert float(mattes[:, y0:y1, x0:x1].mean()) > 0.95 and float(mattes[:, 40:80, 440:480].max()) == 0.0
+    turn = int(np.argmax(np.abs(motion.channels["yaw"][:n])))
+    assert float((mattes[turn] - mattes[0]).abs().max()) > 0.5  # the silhouette moved with the head
+    combine = comfy.nodes["VideoCombine"]
+    out = combine.execute(frames, 25.0, "keyed/alpha", "webm", 10, "pad_or_trim", "transparent", mask=mattes)
+    with av.open(out.args[0]) as c:
+        stream = c.streams.video[0]
+        decoder = av.codec.CodecContext.create("libvpx-vp9", "r")  # libvpx decodes VP9's alpha plane
+        alpha = [f.to_ndarray(format="rgba")[..., 3] for p in c.demux(stream) for f in decoder.decode(p)]
+    assert len(alpha) == n
+    expected = (mattes.numpy() * 255).astype(np.float32)
+    assert np.abs(np.stack(alpha).astype(np.float32) - expected).mean() < 3.0
+    out = combine.execute(frames, 25.0, "keyed/green", "mp4", 10, "pad_or_trim", "colour", "#00ff00", mask=mattes)
+    with av.open(out.args[0]) as c:
+        first = next(c.decode(video=0)).to_ndarray(format="rgb24")
+    assert np.abs(first[40:80, 440:480].astype(int) - [0, 255, 0]).max() < 20  # beside the person: green
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    face = (slice(cy - 30, cy + 30), slice(cx - 30, cx + 30))  # the middle of the face: the person, unchanged
+    assert np.abs(first[face].astype(int) - (frames[0][face].numpy() * 255)).mean() < 6
+    with pytest.raises(InputError, match="needs the webm format"):
+        combine.execute(frames, 25.0, "keyed/bad", "mp4", 10, "pad_or_trim", "transparent", mask=mattes)
+    with pytest.raises(InputError, match="connect Lip Sync's person_matte"):
+        combine.execute(frames, 25.0, "keyed/bad", "webm", 10, "pad_or_trim", "transparent")
+    assert not (comfy.base / "output" / "keyed" / "bad_00001_.webm").exists()

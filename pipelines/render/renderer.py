@@ -37,7 +37,9 @@ HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic
 LAYER_REACH = 0.08  # face widths the body (breathing, swaying) may reach beyond where it lies in the photo
 BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as the person in it
 DEFAULT_BATCH = 16
-UNCOVER_MATTE = 0.3  # where the person is at least this solid, what lies behind is the clean plate
+# Where the person is at least this solid, what lies behind is the clean plate: the photo there
+# holds the person's own edge, which would show as a ghost outline once the person moves away.
+UNCOVER_MATTE = 0.05
 
 
 def frame_tracks(features: Features, motion: Motion | None) -> dict[str, np.ndarray]:
@@ -265,16 +267,30 @@ def render_frames(portrait: Portrait, features: Features, motion: Motion | None 
                   progress: Progress | None = None) -> Iterator[torch.Tensor]:
     """Yield batches of uint8 frames ``[B, H, W, 3]`` covering all ``features.n_frames``.
 
-    The batches share one buffer (only the crop around the head is rewritten): each is valid
+    The batches share one buffer (only the crop around the person is rewritten): each is valid
     until the next is requested, so copy a batch to keep it. ``progress(done, total)`` is called
     after each batch and may raise to stop rendering.
     """
+    for frames, _ in render_frames_and_mattes(portrait, features, motion, device, batch_size, progress, False):
+        yield frames
+
+
+def render_frames_and_mattes(portrait: Portrait, features: Features, motion: Motion | None = None,
+                             device: torch.device | str = "cpu", batch_size: int = DEFAULT_BATCH,
+                             progress: Progress | None = None,
+                             mattes: bool = True) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+    """As ``render_frames``, each batch with the moved person matte ``[B, H, W]`` float32 0..1 (the
+    animated person where they are in that frame: for keying or a new background), or None
+    without ``mattes``."""
     renderer = Renderer(portrait, device)
     tracks = frame_tracks(features, motion)
     n = features.n_frames
     buffer = renderer.frames_buffer(min(batch_size, n))
+    matte_buffer = renderer.matte_buffer(min(batch_size, n)) if mattes else None
     for start in range(0, n, batch_size):
         stop = min(n, start + batch_size)
-        yield renderer.render({k: v[start:stop] for k, v in tracks.items()}, buffer[:stop - start])
+        matte = None if matte_buffer is None else matte_buffer[:stop - start]
+        frames = renderer.render({k: v[start:stop] for k, v in tracks.items()}, buffer[:stop - start], matte)
+        yield frames, matte
         if progress is not None:
             progress(stop, n)

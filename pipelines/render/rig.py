@@ -42,6 +42,7 @@ SHOULDERS_BELOW_CHIN = 0.7  # face heights: everything above this line is carrie
 HEAD_DEPTH = 0.5  # rotation centre behind the face surface, in face widths
 DEPTH_RELIEF = 0.4  # landmark depth around its median is softly limited to this, in face widths
 NECK_FOLLOW = 0.35  # share of head motion the neck below the chin follows
+LAYERED_NECK_FOLLOW = 0.1  # ... with a body layer, whose collar and shoulders stay with the torso
 
 
 class FaceRig:
@@ -116,7 +117,7 @@ class FaceRig:
         border = np.array([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1],
                            [(w - 1) / 2, 0], [(w - 1) / 2, h - 1], [0, (h - 1) / 2], [w - 1, (h - 1) / 2]])
         neck = smoothstep((ring[:, 1] - chin_y) / (0.3 * fh))
-        ring_weight = 1.0 - (1.0 - NECK_FOLLOW) * neck
+        ring_weight = 1.0 - (1.0 - (LAYERED_NECK_FOLLOW if portrait.layered else NECK_FOLLOW)) * neck
 
         self.n_landmarks = n
         self.n_moving = n + N_RING

@@ -21,19 +21,27 @@ POSES: list[tuple[str, dict[str, float]]] = [
     ("neutral", {}),
     *[(v, dict(zip(MOUTH_CONTROLS, map(float, MOUTH_SHAPES[VISEME_INDEX[v]])))) for v in ("aa", "oh", "PP", "FF")],
     ("blink", {"blink_l": 1.0, "blink_r": 1.0}),
-    ("yaw -8", {"yaw": -8.0}), ("yaw +8", {"yaw": 8.0}),
-    ("pitch -6", {"pitch": -6.0}), ("pitch +6", {"pitch": 6.0}),
+    ("yaw -12", {"yaw": -12.0}), ("yaw +12", {"yaw": 12.0}),
+    ("pitch -8", {"pitch": -8.0}), ("pitch +8", {"pitch": 8.0}),
+    ("roll -8", {"roll": -8.0}), ("roll +8", {"roll": 8.0}),
+    ("breath in", {"breath": 1.0}), ("sway", {"sway": 0.03, "yaw": 6.0}),
 ]
+AROUND_HEAD = 0.45  # face widths of background and shoulders shown around the head's region
 
 
 def contact_sheet(portrait: Portrait, columns: int = 5, label_px: int = 18) -> np.ndarray:
-    """``[H, W, 3]`` uint8 grid of the head region in every pose of ``POSES``, labelled."""
+    """``[H, W, 3]`` uint8 grid of the head, the background beside it and the shoulders in every
+    pose of ``POSES``, labelled."""
     tracks = {name: np.zeros(len(POSES), np.float32) for name in DRAWN}
     for i, (_, values) in enumerate(POSES):
         for name, value in values.items():
             tracks[name][i] = value
     frames = Renderer(portrait).render(tracks).numpy()
-    x0, y0, x1, y1 = portrait.crop
+    (cx, cy), (rx, ry) = portrait.region_center, portrait.region_radii
+    margin = AROUND_HEAD * portrait.face_width
+    h, w = portrait.image.shape[:2]
+    x0, y0 = max(0, int(cx - rx - margin)), max(0, int(cy - ry - margin))
+    x1, y1 = min(w, int(cx + rx + margin)), min(h, int(cy + ry + 2 * margin))
     tiles = []
     for (label, _), frame in zip(POSES, frames):
         tile = Image.fromarray(np.ascontiguousarray(frame[y0:y1, x0:x1]))

@@ -53,6 +53,7 @@ FORMATS = {
                         "libopus", OPUS_RATES),
     "gif": VideoFormat("gif", "gif", "pal8", {}, None),
 }
+WEBM_ALPHA = VideoFormat("webm", "libvpx-vp9", "yuva420p", FORMATS["webm"].options, "libopus", OPUS_RATES)
 
 
 def check_video_quality(video_quality: int) -> int:
@@ -103,18 +104,24 @@ class _GifPalette:
 
 
 class VideoWriter:
-    """Context manager: ``write(frames)`` uint8 ``[B, H, W, 3]``; audio (``[T]`` or ``[C, T]``, any
+    """Context manager: ``write(frames)`` uint8 ``[B, H, W, 3]`` (``[B, H, W, 4]`` RGBA with
+    ``alpha``, WebM only: VP9 carries transparency); audio (``[T]`` or ``[C, T]``, any
     rate) is mixed to mono, resampled to a rate the container takes and padded with silence or cut
     to the video's length. ``video_quality`` is the H.264 quantizer (VP9: its crf): lower is sharper
     and larger, 0 is lossless; GIF ignores it."""
 
     def __init__(self, path: str | Path, fps: float, width: int, height: int,
                  audio: np.ndarray | None = None, sample_rate: int = 0,
-                 video_quality: int = DEFAULT_VIDEO_QUALITY):
+                 video_quality: int = DEFAULT_VIDEO_QUALITY, alpha: bool = False):
         self.path = Path(path)
         self.format = output_format(self.path)
+        if alpha:
+            if self.format.container != "webm":
+                raise InputError(f"a transparent background needs the webm format (VP9 with alpha); "
+                                 f"{self.format.container} cannot carry transparency.")
+            self.format = WEBM_ALPHA
         self.fps = check_fps(fps)
-        even = self.format.pix_fmt == "yuv420p"  # 4:2:0 chroma needs even sizes
+        even = self.format.pix_fmt.endswith("420p")  # 4:2:0 chroma needs even sizes
         self.width, self.height = width + even * (width % 2), height + even * (height % 2)
         self.pad = (self.height - height, self.width - width)
         self.audio, self.sample_rate = None, 0
@@ -154,7 +161,7 @@ class VideoWriter:
         import av
 
         if self._palette is None:
-            return av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgb24")
+            return av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgba" if f.shape[-1] == 4 else "rgb24")
         return av.VideoFrame.from_ndarray((self._palette.indices(f), self._palette.colors), format="pal8")
 
     def write(self, frames: np.ndarray) -> None:
@@ -205,14 +212,16 @@ class VideoWriter:
 def write_video(path: str | Path, frames, fps: float, audio: np.ndarray | None = None,
                 sample_rate: int = 0, video_quality: int = DEFAULT_VIDEO_QUALITY,
                 progress: Progress | None = None, n_frames: int = 0) -> Path:
-    """Encode an iterable of ``[B, H, W, 3]`` uint8 batches (e.g. from ``render_frames``);
-    ``progress(done, n_frames)`` after each batch may raise to cancel (no file is left)."""
+    """Encode an iterable of ``[B, H, W, 3]`` uint8 batches (e.g. from ``render_frames``; RGBA
+    ``[B, H, W, 4]`` batches make a transparent WebM); ``progress(done, n_frames)`` after each
+    batch may raise to cancel (no file is left)."""
     batches = iter(frames)
     first = next(batches, None)
     if first is None:
         raise InputError("no frames to write; connect an IMAGE batch with at least one frame.")
     first = np.asarray(first)
-    with VideoWriter(path, fps, first.shape[2], first.shape[1], audio, sample_rate, video_quality) as writer:
+    with VideoWriter(path, fps, first.shape[2], first.shape[1], audio, sample_rate, video_quality,
+                     alpha=first.shape[-1] == 4) as writer:
         for batch in itertools.chain([first], batches):
             writer.write(np.asarray(batch))
             if progress is not None:
