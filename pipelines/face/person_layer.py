@@ -11,7 +11,10 @@ import numpy as np
 
 from ..common.easing import smoothstep
 
-LAYER_FLOOR = 1 / 64  # matte below this is background (a guided filter leaves faint tails)
+LAYER_FLOOR = 1 / 64  # layer below this is background
+# The segmenter's edge is soft over a few per cent of the photo where person and background have
+# little contrast; the layer's edge is this stretch of the matte, so faint tails stay background.
+EDGE_LOW, EDGE_HIGH = 0.3, 0.9
 WINDOW_HALF_WIDTH = 2.0  # face widths either side of the face centre this person may reach beside others
 WINDOW_FEATHER = 0.4  # face widths over which the window fades out
 OTHER_FACE_GAP = 0.1  # face widths the window keeps clear of another person's face
@@ -55,7 +58,8 @@ def person_layer(matte: np.ndarray, face: np.ndarray, others: list[np.ndarray],
                  face_region: np.ndarray) -> np.ndarray:
     """``[H, W]`` float32 0..1: the animated person (``face``: its landmarks; ``others``: other faces'
     landmarks; ``face_region``: a weight that must move whatever the matte says, e.g. the face oval)."""
-    layer = matte * _window(matte.shape, face, others)[None, :] * _connected_to_face(matte, face)
+    edge = smoothstep((matte - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW))
+    layer = edge * _window(matte.shape, face, others)[None, :] * _connected_to_face(matte, face)
     layer = np.maximum(layer, face_region)
     layer[layer < LAYER_FLOOR] = 0.0
     return layer.astype(np.float32)

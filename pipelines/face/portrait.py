@@ -207,7 +207,7 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
         notes.append("the face is cut off by the image border; motion near the border is damped")
     center, radii = region_ellipse(lm)
     face_box = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
-    matte = person_matte(image, model_dirs)
+    matte = person_matte(image, model_dirs, face_box)
     bx0, by0, bx1, by1 = max(face_box[0], 0), max(face_box[1], 0), min(face_box[2], w), min(face_box[3], h)
     plate = None
     if background is not None:

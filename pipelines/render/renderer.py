@@ -35,7 +35,8 @@ MAX_GRID = 160
 FACE_BOX_MARGIN, FACE_BOX_DROP = 0.15, 0.15  # face widths around the face box; face heights lower (the jaw drops)
 HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic
 LAYER_REACH = 0.08  # face widths the body (breathing, swaying) may reach beyond where it lies in the photo
-BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as the person in it
+BAND_ROWS = 32
+SNAP_PX = 0.02  # warp displacements smaller than this are none  # the body is rendered in bands of rows, each only as wide as the person in it
 DEFAULT_BATCH = 16
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
@@ -75,12 +76,21 @@ class Lattice:
     out_hw: tuple[int, int]
     still: torch.Tensor
     fade: torch.Tensor
+    body: torch.Tensor  # [1, M, 1]: how much of the body's shift each point takes, over the crop's scale
+    snap: float  # SNAP_PX over the crop's scale
 
-    def field(self, coeffs: torch.Tensor, centers: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
-        """``grid_sample`` coordinates ``[B, 2, gh, gw]`` at the lattice's points."""
-        values = thin_plate.evaluate(coeffs, centers, self.points.expand(len(coeffs), -1, -1)) * gain - 1.0
+    def field(self, coeffs: torch.Tensor, centers: torch.Tensor, gain: torch.Tensor,
+              body_shift: torch.Tensor) -> torch.Tensor:
+        """``grid_sample`` coordinates ``[B, 2, gh, gw]`` at the lattice's points: where the body has
+        carried a point from, then where the head's spline takes that from."""
+        points = self.points - self.body * body_shift[:, None, :]
+        values = thin_plate.evaluate(coeffs, centers, points) * gain - 1.0
         values = values.reshape(-1, *self.grid_hw, 2).permute(0, 3, 1, 2)
-        return torch.lerp(self.still, values, self.fade)
+        values = torch.lerp(self.still, values, self.fade)
+        # The spline reaches everywhere: a moving mouth shifts the hair by a thousandth of a pixel,
+        # which resampling turns into changed pixels. Below SNAP_PX nothing moves.
+        still = ((values - self.still).abs() * (1 / gain[None, :, None, None]) < self.snap).all(1, keepdim=True)
+        return torch.where(still, self.still, values)
 
 
 @dataclass(frozen=True)
@@ -179,9 +189,11 @@ class Renderer:
         px, py = gx + x0 + 0.5, gy + y0 + 0.5
         edge = torch.minimum(torch.minimum(px, width - px), torch.minimum(py, height - py))
         fade = smoothstep(((edge - 0.5) / (BORDER_FADE * self.portrait.face_width)).numpy())
-        as_float = lambda v: v.to(torch.float32).to(self.device)
-        return Lattice(as_float(torch.stack([gx, gy], -1).reshape(1, -1, 2) / self.scale), (gh, gw), (h, w),
-                       as_float(still), as_float(torch.as_tensor(fade))[None, None])
+        as_float = lambda v: torch.as_tensor(v).to(torch.float32).to(self.device)
+        points = torch.stack([gx, gy], -1).reshape(-1, 2)
+        body = self.rig.body_weight(points.numpy()) / self.scale
+        return Lattice(as_float(points[None] / self.scale), (gh, gw), (h, w), as_float(still),
+                       as_float(fade)[None, None], as_float(body)[None, :, None], SNAP_PX / self.scale)
 
     def _lap(self, step: str, since: float) -> float:
         now = time.perf_counter()
@@ -208,14 +220,17 @@ class Renderer:
         b = len(t["jaw_open"])
         h, w = self.crop_u8.shape[:2]
         targets, teeth_line = self.rig.targets(t)
+        shift = self.rig.body_shift(t)
         centers = targets / self.scale
         clock = self._lap("rig", clock)
         coeffs = thin_plate.fit(centers, self.source_norm[None].expand(b, -1, -1))
         clock = self._lap("tps_fit", clock)
         gain = torch.tensor([2 * self.scale / max(w - 1, 1), 2 * self.scale / max(h - 1, 1)], device=self.device)
-        coarse = self.coarse.field(coeffs, centers, gain)
-        fine = F.interpolate(self.fine.field(coeffs, centers, gain), size=self.fine.out_hw, mode="bilinear",
+        coarse = self.coarse.field(coeffs, centers, gain, shift)
+        fine = F.interpolate(self.fine.field(coeffs, centers, gain, shift), size=self.fine.out_hw, mode="bilinear",
                              align_corners=True).permute(0, 2, 3, 1)
+        targets = targets + self.rig.body[None, :, None] * shift[:, None, :]  # where the features are drawn
+        teeth_line = teeth_line + self.rig.body[self.rig.inner_upper][None, :, None] * shift[:, None, :]
         clock = self._lap("tps_field", clock)
         frames = self.frames_buffer(b) if out is None else out
         x0, y0 = self.crop[:2]

@@ -35,10 +35,13 @@ FOLD_FOLLOW = 0.5
 BROW_RAISE = 0.05  # in face heights
 HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
 ANCHOR_R = 1.0  # ... and of the anchors that do not (region without a body)
-LAYERED_RING_R, LAYERED_ANCHOR_R = 1.0, 1.5  # with a body layer: the whole head, hair included, moves as one
+LAYERED_RING_R, LAYERED_ANCHOR_R = 1.0, 1.3  # with a body layer: the whole head, hair included, moves as one
 N_RING, N_ANCHOR = 20, 28
 BREATH_RISE = 0.012  # shoulders' rise at a full breath, in face widths
 SHOULDERS_BELOW_CHIN = 0.7  # face heights: everything above this line is carried fully by the body
+# Face widths from the face's centre line: the torso breathes and sways within the first, nothing
+# beyond the second (an arm's reach: what the hands hold, a neighbour, a chair stay still).
+TORSO_HALF_WIDTH, TORSO_FADE_TO = 1.4, 2.0
 HEAD_DEPTH = 0.5  # rotation centre behind the face surface, in face widths
 DEPTH_RELIEF = 0.4  # landmark depth around its median is softly limited to this, in face widths
 NECK_FOLLOW = 0.35  # share of head motion the neck below the chin follows
@@ -122,16 +125,15 @@ class FaceRig:
         self.n_landmarks = n
         self.n_moving = n + N_RING
         self.source = np.concatenate([pts, ring, anchors, border]).astype(np.float32)
-        full = self.source + [x0 + 0.5, y0 + 0.5]  # photo coordinates
-        height, width = portrait.image.shape[:2]
-        edge = np.minimum(np.minimum(full[:, 0], width - full[:, 0]), np.minimum(full[:, 1], height - full[:, 1]))
-        fade = smoothstep((edge - 0.5) / (BORDER_FADE * fw))
-        body = np.zeros(len(full))
-        if portrait.layered:
-            rows = np.nonzero(portrait.layer.any(axis=1))[0]
-            bottom = min(float(height), float(rows.max() + 1)) if rows.size else float(height)
-            shoulders = min(lm[fr.CHIN, 1] + y0 + 0.5 + SHOULDERS_BELOW_CHIN * fh, bottom - 1)
-            body = np.clip((bottom - full[:, 1]) / max(bottom - shoulders, 1.0), 0, 1) * fade
+        self.face_width = fw
+        self.image_hw = portrait.image.shape[:2]
+        self.origin = (x0 + 0.5, y0 + 0.5)  # photo coordinates of crop pixel (0, 0)
+        self.layered = portrait.layered
+        rows = np.nonzero(portrait.layer.any(axis=1))[0]
+        self.bottom = min(float(self.image_hw[0]), float(rows.max() + 1)) if rows.size else float(self.image_hw[0])
+        self.shoulders = min(lm[fr.CHIN, 1] + y0 + 0.5 + SHOULDERS_BELOW_CHIN * fh, self.bottom - 1)
+        self.centre_x = (lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2 + x0 + 0.5
+        fade = self.edge_fade(self.source)
         # Depth relief, softly limited: on a turned or tilted head the far cheek's contour lies
         # deep behind the face, and full parallax would drag the face across it (a 2-D warp cannot
         # occlude, so it folds). Limited relief keeps the 3-D turn but moves the face as one piece.
@@ -140,12 +142,11 @@ class FaceRig:
         zc = zm + HEAD_DEPTH * fw
         depth = np.concatenate([z, np.full(N_RING, zc)])
         self.pivot = np.array([(lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2, cy + 0.1 * fh, zc])
-        self.face_width = fw
         t = lambda v: torch.as_tensor(np.asarray(v, np.float32), device=self.device)
         self._src = t(self.source)
         self._depth = t(depth)
         self._pose_weight = t(np.concatenate([np.ones(n), ring_weight]) * fade[:self.n_moving])
-        self._body = t(body * fw)
+        self.body = t(self.body_weight(self.source))
         self._dy = {k: t(v) for k, v in dy.items()}
         self._dx = {k: t(v) for k, v in dx.items()}
         self._pivot = t(self.pivot)
@@ -165,8 +166,9 @@ class FaceRig:
 
     def targets(self, tracks: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Target positions ``[B, K, 2]`` (crop pixels) of all control points for a batch of frames,
-        and the upper inner lip as it would be with the jaw closed ``[B, N, 2]``: the upper teeth
-        hang from that line, since they move with the skull and not with the jaw."""
+        before the body carries them (``body_shift``), and the upper inner lip as it would be with
+        the jaw closed ``[B, N, 2]``: the upper teeth hang from that line, since they move with the
+        skull and not with the jaw."""
         col = lambda name: tracks[name][:, None]
         opening = col("jaw_open") * (1 - col("lip_press"))
         shape = SPREAD * col("lip_spread") - ROUND * col("lip_round") * (1 - PRESS_UNROUND * col("lip_press"))
@@ -176,17 +178,32 @@ class FaceRig:
         ring = self._src[None, self.n_landmarks: self.n_moving].expand(len(landmarks), -1, -1)
         posed = self._pose(torch.cat([landmarks, ring], 1), tracks, slice(0, self.n_moving))
         still = self._src[None, self.n_moving:].expand(len(landmarks), -1, -1)
-        carried = self._carried(torch.cat([posed, still], dim=1), tracks, slice(None))
         lip = self._inner_upper
         closed = self._pose(self._moved(lip, torch.zeros_like(opening), shape, thin, col), tracks, lip)
-        return carried, self._carried(closed, tracks, lip)
+        return torch.cat([posed, still], dim=1), closed
 
-    def _carried(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
-        """Control points ``idx`` carried by the body: lifted by the breath, shifted by the sway."""
-        body = self._body[idx][None]
-        dx = tracks["sway"][:, None] * body
-        dy = -BREATH_RISE * tracks["breath"][:, None] * body
-        return pts + torch.stack([dx, dy], dim=2)
+    def edge_fade(self, points: np.ndarray) -> np.ndarray:
+        """0..1 per crop point ``[M, 2]``: motion fades out towards the photo's edges."""
+        full = points + self.origin
+        height, width = self.image_hw
+        edge = np.minimum(np.minimum(full[:, 0], width - full[:, 0]), np.minimum(full[:, 1], height - full[:, 1]))
+        return smoothstep((edge - 0.5) / (BORDER_FADE * self.face_width))
+
+    def body_weight(self, points: np.ndarray) -> np.ndarray:
+        """How much of the body's shift each crop point ``[M, 2]`` takes: all above the shoulders
+        (the head rides on the body), fading to nothing at the person's lower edge and beyond the
+        torso's width; nothing without a body layer."""
+        if not self.layered:
+            return np.zeros(len(points))
+        full = points + self.origin
+        across = np.abs(full[:, 0] - self.centre_x) / self.face_width
+        torso = smoothstep((TORSO_FADE_TO - across) / (TORSO_FADE_TO - TORSO_HALF_WIDTH))
+        rise = np.clip((self.bottom - full[:, 1]) / max(self.bottom - self.shoulders, 1.0), 0, 1)
+        return rise * torso * self.edge_fade(points)
+
+    def body_shift(self, tracks: dict[str, torch.Tensor]) -> torch.Tensor:
+        """``[B, 2]`` px: the body's shift at full weight, lifted by the breath, shifted by the sway."""
+        return torch.stack([tracks["sway"], -BREATH_RISE * tracks["breath"]], dim=1) * self.face_width
 
     def _moved(self, idx, opening: torch.Tensor, shape: torch.Tensor, thin: torch.Tensor, col) -> torch.Tensor:
         """Landmarks ``idx`` moved by the expression channels, in the image plane, ``[B, len(idx), 2]``."""
