@@ -54,12 +54,16 @@ def _connected_to_face(matte: np.ndarray, face: np.ndarray) -> np.ndarray:
     return binary_dilation(keep, iterations=max(1, int(CONNECT_GROW * max(h, w))))
 
 
+def solid_person(matte: np.ndarray) -> np.ndarray:
+    """The matte stretched over EDGE_LOW..EDGE_HIGH: the layer's edge, before any person is chosen."""
+    return smoothstep((matte - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW)).astype(np.float32)
+
+
 def person_layer(matte: np.ndarray, face: np.ndarray, others: list[np.ndarray],
                  face_region: np.ndarray) -> np.ndarray:
     """``[H, W]`` float32 0..1: the animated person (``face``: its landmarks; ``others``: other faces'
     landmarks; ``face_region``: a weight that must move whatever the matte says, e.g. the face oval)."""
-    edge = smoothstep((matte - EDGE_LOW) / (EDGE_HIGH - EDGE_LOW))
-    layer = edge * _window(matte.shape, face, others)[None, :] * _connected_to_face(matte, face)
+    layer = solid_person(matte) * _window(matte.shape, face, others)[None, :] * _connected_to_face(matte, face)
     layer = np.maximum(layer, face_region)
     layer[layer < LAYER_FLOOR] = 0.0
     return layer.astype(np.float32)

@@ -51,10 +51,11 @@ class Portrait:
 
     @property
     def clean_plate(self) -> np.ndarray:
-        """uint8 ``[H, W, 3]``: the photo with the person removed and the hole filled, made on first use
-        (a few hundred ms at 1024×1536 that a portrait which is never layered does not pay)."""
+        """uint8 ``[H, W, 3]``: the photo with the animated person removed and the hole filled, made on
+        first use (a few hundred ms at 1024×1536 that a portrait which is never layered does not
+        pay). Other people stay: they are this person's background, and the fill continues them."""
         if self.plate is None:
-            self.plate = fill_background(self.image, self.person_matte)
+            self.plate = fill_background(self.image, self.layer)
         return self.plate
 
     @property

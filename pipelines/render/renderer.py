@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from ..common.channels import DRAWN, MOUTH_CONTROLS, UNIT_RANGE
 from ..common.errors import InputError
 from ..common.progress import Progress
-from ..face.person_layer import LAYER_FLOOR
+from ..face.person_layer import LAYER_FLOOR, solid_person
 from ..common.easing import smoothstep
 from ..face.portrait import BORDER_FADE, Portrait
 from ..motion.head import Motion
@@ -121,12 +121,15 @@ class Renderer:
         layer = torch.from_numpy(np.ascontiguousarray(portrait.crop_layer())).to(self.device)[None, None]
         if portrait.layered:
             plate = torch.from_numpy(np.array(portrait.clean_plate[y0:y1, x0:x1])).to(self.device).permute(2, 0, 1)[None]
-            behind = torch.lerp(photo, plate.float() / 255.0, (layer / UNCOVER_MATTE).clamp(0, 1))
+            # Where the layer was cut from a larger person (another person touching this one), what
+            # its motion uncovers is that person as the photo shows them, not the plate's fill.
+            person = torch.from_numpy(solid_person(portrait.person_matte[y0:y1, x0:x1])).to(self.device)[None, None]
+            others = (1 - 4 * (person - layer)).clamp(0, 1)
+            behind = torch.lerp(photo, plate.float() / 255.0, (layer / UNCOVER_MATTE).clamp(0, 1) * others)
         else:
             behind = photo
         self.behind = behind  # what shows where the moved layer is not: the photo, or the plate where the person was
         self.layer = torch.cat([photo - (1 - layer) * behind, layer], dim=1)  # premultiplied colour + matte
-        self.background = (layer == 0)[0, 0, :, :, None]  # pixels that are the photo whenever nothing covers them
         self.scale = float(max(h, w) - 1)
         head = self._box(portrait.region_center, portrait.region_radii, HEAD_BOX_MARGIN)
         fx0, fy0, fx1, fy1 = portrait.face_box
@@ -254,12 +257,13 @@ class Renderer:
             if span is self.head:
                 warped = self._paint(warped, targets, teeth_line, t, span)
                 clock = self._lap("paint", clock)
-            composite = warped.add_((1 - matte) * self.behind[:, :, span.rows, span.cols])
+            # Where neither the layer nor its moved matte is, the colour is zeroed above and what is
+            # behind is the photo itself: the composite rounds back to the photo's own pixel.
+            composite = warped.addcmul_(1 - matte, self.behind[:, :, span.rows, span.cols])
             pixels = composite.mul_(255).add_(0.5).clamp_(0.5, 255.5).to(torch.uint8).permute(0, 2, 3, 1)
-            untouched = self.background[span.rows, span.cols] & (matte == 0).permute(0, 2, 3, 1)
             rows = slice(y0 + span.rows.start, y0 + span.rows.stop)
             cols = slice(x0 + span.cols.start, x0 + span.cols.stop)
-            frames[:, rows, cols] = torch.where(untouched, self.crop_u8[span.rows, span.cols][None], pixels)
+            frames[:, rows, cols] = pixels
             if matte_out is not None:
                 matte_out[:, rows, cols] = matte[:, 0]
             clock = self._lap("paste", clock)
