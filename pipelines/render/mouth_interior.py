@@ -5,6 +5,11 @@ Painted column by column between the target inner-lip curves. Teeth get the gaps
 incisors and a shadow under the upper lip, so they read as teeth rather than a grey band; the
 tongue rises from the floor of the cavity as the jaw opens. A closed mouth gets a thin dark seam
 so that lips closed over the photo's own teeth never show a white line.
+
+Every colour comes from the photo, in its own colour space: the teeth from its own teeth where the
+mouth is open, else from the whites of its eyes; cavity and tongue from its lips. So a grayscale or
+sepia photo keeps its tint inside the mouth. The painting is softened and given the grain measured on
+the photo's skin, so it does not read as a sharp, clean sticker on a soft, grainy photo.
 """
 from __future__ import annotations
 
@@ -32,6 +37,11 @@ SEAM_HALF_WIDTH = 0.7  # px
 # Lips closer than this show no teeth or cavity, only the seam: a sliver of teeth between nearly
 # closed lips reads as a parted mouth (an independent face detector measured it so).
 INTERIOR_MIN_GAP_PX, INTERIOR_FADE_PX = 1.5, 2.0
+TEETH_VS_SCLERA = 0.92  # teeth are a little darker than the whites of the eyes in the same light
+OWN_TEETH_GAP_PX = 4.0  # a photo whose inner lips are this far apart shows its own teeth
+BRIGHTEST = 0.3  # share of the brightest pixels in the eye (or open mouth) taken as sclera (or teeth)
+SOFTEN_PX = 0.7  # Gaussian blur of the painting, in pixels of the photo's face at 150 px wide
+GRAIN_SIGMA_PX = 1.5  # the photo's grain: skin minus its blur at this scale
 
 
 class MouthInterior:
@@ -43,9 +53,10 @@ class MouthInterior:
         h, w = img.shape[:2]
         lip_pts = lm[list(fr.OUTER_LOWER[2:-2]), :2].astype(int)
         lip = img[np.clip(lip_pts[:, 1] - 2, 0, h - 1), np.clip(lip_pts[:, 0], 0, w - 1)].mean(0)
-        cx, cy = np.clip(lm[fr.CHEEK, :2].astype(int), 0, [w - 1, h - 1])
-        brightness = float(np.clip(img[cy, cx].mean() / 0.6, 0.55, 1.0))
-        self.teeth = torch.tensor(DEFAULT_TEETH, device=device, dtype=torch.float32) * brightness
+        self.teeth = torch.tensor(_teeth_colour(img, lm), device=device, dtype=torch.float32)
+        self.grain_level = _grain(img, lm, portrait.face_width)
+        self.soften = SOFTEN_PX * portrait.face_width / 150.0
+        self._grain: torch.Tensor | None = None
         self.tongue = torch.tensor(lip * TONGUE_COLOUR, device=device, dtype=torch.float32)
         self.cavity = torch.tensor(lip * CAVITY_DARKEN, device=device, dtype=torch.float32)
         self.seam = torch.tensor(lip * SEAM_DARKEN, device=device, dtype=torch.float32)
@@ -85,4 +96,56 @@ class MouthInterior:
         shows = ((col.bottom - col.top - INTERIOR_MIN_GAP_PX) / INTERIOR_FADE_PX).clamp(0, 1)
         colour = self.seam[None, :, None, None] + shows[:, None] * (colour - self.seam[None, :, None, None])
         colour = colour + (seam * (1 - alpha))[:, None] * (self.seam[None, :, None, None] - colour)
-        return col.composite(crops, colour, torch.maximum(alpha, seam))
+        return col.composite(crops, self._like_the_photo(colour, crops, box), torch.maximum(alpha, seam))
+
+    def _like_the_photo(self, colour: torch.Tensor, crops: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
+        """The painting softened like the photo and given its grain (a fixed pattern: the photo's
+        grain does not flicker either)."""
+        import torch.nn.functional as F
+
+        radius = max(1, int(np.ceil(2.5 * self.soften)))
+        taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=colour.dtype) / max(self.soften, 1e-3)) ** 2)
+        taps = (taps / taps.sum()).to(colour.device)
+        c = colour.shape[1]
+        soft = F.conv2d(F.pad(colour, (radius, radius, 0, 0), mode="replicate"), taps.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+        soft = F.conv2d(F.pad(soft, (0, 0, radius, radius), mode="replicate"), taps.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+        if self._grain is None or self._grain.shape[-2:] != crops.shape[-2:]:
+            generator = torch.Generator().manual_seed(0)
+            self._grain = (torch.randn(crops.shape[-2:], generator=generator) * self.grain_level).to(crops.device)
+        x0, y0, x1, y1 = box
+        return soft + self._grain[None, None, y0:y1, x0:x1]
+
+
+def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """RGB 0..1 of the teeth: the photo's own where its mouth is open, else its eye whites, darkened."""
+    import cv2
+
+    gap = float(np.median(lm[list(fr.INNER_LOWER[2:-2]), 1] - lm[list(fr.INNER_UPPER[2:-2]), 1]))
+    if gap >= OWN_TEETH_GAP_PX:
+        regions, scale = [list(fr.INNER_UPPER) + list(fr.INNER_LOWER[::-1])], 1.0
+    else:
+        regions = [list(fr.RIGHT_UPPER_LID) + list(fr.RIGHT_LOWER_LID[::-1]),
+                   list(fr.LEFT_UPPER_LID) + list(fr.LEFT_LOWER_LID[::-1])]
+        scale = TEETH_VS_SCLERA
+    mask = np.zeros(img.shape[:2], np.uint8)
+    for region in regions:
+        cv2.fillPoly(mask, [np.round(lm[region, :2]).astype(np.int32)], 1)
+    pixels = img[mask.astype(bool)]
+    if len(pixels) < 4:
+        return np.asarray(DEFAULT_TEETH, np.float32) * float(img.mean())
+    luma = pixels @ np.array([0.299, 0.587, 0.114], np.float32)
+    bright = pixels[luma >= np.quantile(luma, 1 - BRIGHTEST)]
+    return (bright.mean(0) * scale).astype(np.float32)
+
+
+def _grain(img: np.ndarray, lm: np.ndarray, face_width: float) -> float:
+    """The photo's grain on the skin beside the nose: std of luma minus its blur, 0..1 units."""
+    import cv2
+
+    h, w = img.shape[:2]
+    cx, cy = np.clip(lm[fr.CHEEK, :2].astype(int), 0, [w - 1, h - 1])
+    s = max(3, int(0.06 * face_width))
+    patch = img[max(0, cy - s):cy + s, max(0, cx - s):cx + s] @ np.array([0.299, 0.587, 0.114], np.float32)
+    if patch.size < 16:
+        return 0.0
+    return float((patch - cv2.GaussianBlur(patch, (0, 0), GRAIN_SIGMA_PX)).std())
