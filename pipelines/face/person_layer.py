@@ -14,7 +14,7 @@ from ..common.easing import smoothstep
 LAYER_FLOOR = 1 / 64  # layer below this is background
 # The segmenter's edge is soft over a few per cent of the photo where person and background have
 # little contrast; the layer's edge is this stretch of the matte, so faint tails stay background.
-EDGE_LOW, EDGE_HIGH = 0.3, 0.9
+EDGE_LOW, EDGE_HIGH = 0.15, 0.9
 WINDOW_HALF_WIDTH = 2.0  # face widths either side of the face centre this person may reach beside others
 WINDOW_FEATHER = 0.4  # face widths over which the window fades out
 OTHER_FACE_GAP = 0.1  # face widths the window keeps clear of another person's face

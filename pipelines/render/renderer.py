@@ -30,7 +30,7 @@ from .mouth_interior import MouthInterior
 from .rig import FaceRig
 
 GRID_CELLS_PER_FACE = 24  # warp-field lattice resolution over the face: cells across the face width
-BODY_CELLS_PER_FACE = 6  # ... and over the rest of the crop (hair, neck, body), whose motion is smooth
+BODY_CELLS_PER_FACE = 4  # ... and over the rest of the crop (hair, neck, body), whose motion is smooth
 MAX_GRID = 160
 FACE_BOX_MARGIN, FACE_BOX_DROP = 0.15, 0.15  # face widths around the face box; face heights lower (the jaw drops)
 HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic

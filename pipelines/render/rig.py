@@ -46,6 +46,7 @@ HEAD_DEPTH = 0.5  # rotation centre behind the face surface, in face widths
 DEPTH_RELIEF = 0.4  # landmark depth around its median is softly limited to this, in face widths
 NECK_FOLLOW = 0.35  # share of head motion the neck below the chin follows
 LAYERED_NECK_FOLLOW = 0.1  # ... with a body layer, whose collar and shoulders stay with the torso
+NECK_NARROW = 0.55  # with a body layer, the ring's width below the chin, relative to the head's
 
 
 class FaceRig:
@@ -116,6 +117,11 @@ class FaceRig:
         ring = np.stack([cx + ring_r * rx * np.cos(a), cy + ring_r * ry * np.sin(a)], 1)
         b = np.linspace(0, 2 * np.pi, N_ANCHOR, endpoint=False) + np.pi / N_ANCHOR
         anchors = np.stack([cx + anchor_r * rx * np.cos(b), cy + anchor_r * ry * np.sin(b)], 1)
+        if portrait.layered:  # below the jaw the ring and anchors hug the neck: collar and shoulders are the body's
+            jaw_y = lm[fr.MOUTH_CORNERS[0], 1]
+            for points in (ring, anchors):
+                below = smoothstep((points[:, 1] - jaw_y) / (chin_y - jaw_y + 1e-6))
+                points[:, 0] = cx + (points[:, 0] - cx) * (1 - (1 - NECK_NARROW) * below)
         h, w = self.crop_hw
         border = np.array([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1],
                            [(w - 1) / 2, 0], [(w - 1) / 2, h - 1], [0, (h - 1) / 2], [w - 1, (h - 1) / 2]])

@@ -46,7 +46,7 @@ class VideoFormat:
 
 
 FORMATS = {
-    "mp4": VideoFormat("mp4", "libx264", "yuv420p", {"preset": "veryfast"}, "aac", AAC_RATES),
+    "mp4": VideoFormat("mp4", "libx264", "yuv420p", {"preset": "superfast"}, "aac", AAC_RATES),
     # realtime deadline: VP9's default 'good' speed is ~20x slower than rendering
     "webm": VideoFormat("webm", "libvpx-vp9", "yuv420p",
                         {"b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"},
