@@ -84,10 +84,13 @@ class PiperSynthesizer:
     def __init__(self, model_path: Path, config_path: Path):
         import onnx
         from piper import PiperVoice
+        from piper.config import PiperConfig
         from piper.patch_voice_with_alignment import add_alignment_output
 
-        self.voice = PiperVoice.load(model_path, config_path)
         config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        # No session yet: every synthesis makes its own, seeded one (PiperVoice.load would build an
+        # unused one first, 0.3 s).
+        self.voice = PiperVoice(session=None, config=PiperConfig.from_dict(config))
         self.language = self.voice.config.espeak_voice
         self.language_name = config.get("language", {}).get("name_english", self.language)
         self._model = onnx.load(str(model_path))
