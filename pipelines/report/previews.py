@@ -8,7 +8,8 @@ from ..motion.head import Motion
 from ..face.portrait import Portrait
 
 PLOT_COLOURS = {"yaw": (230, 80, 60), "pitch": (60, 160, 230), "roll": (90, 200, 90),
-                "blink_l": (200, 120, 220), "brow_raise": (240, 190, 40)}
+                "blink_l": (200, 120, 220), "brow_raise": (240, 190, 40), "breath": (40, 170, 170),
+                "sway": (150, 110, 60)}
 
 
 def _dot(img: np.ndarray, x: float, y: float, colour: tuple[int, int, int], r: int = 1) -> None:
@@ -18,9 +19,10 @@ def _dot(img: np.ndarray, x: float, y: float, colour: tuple[int, int, int], r: i
 
 
 def portrait_overlay(portrait: Portrait) -> np.ndarray:
-    """The photo with the background (what the person matte leaves out) darkened, the landmarks
-    (green), the animated region border (yellow) and crop (blue)."""
-    shade = 0.4 + 0.6 * portrait.person_matte[..., None]
+    """The photo with everything that stays still darkened (the background, and other people: what
+    the animated person's layer leaves out), the landmarks (green), the region that turns with the
+    head (yellow) and the crop that is rendered (blue)."""
+    shade = 0.4 + 0.6 * portrait.layer[..., None]
     img = (portrait.image * shade + 0.5).astype(np.uint8)
     r = max(1, int(portrait.face_width / 150))
     for x, y, _ in portrait.landmarks:
@@ -37,7 +39,7 @@ def portrait_overlay(portrait: Portrait) -> np.ndarray:
 
 def motion_plot(motion: Motion, features: Features | None = None, width: int = 900,
                 row_height: int = 90) -> np.ndarray:
-    """Rows of curves over time (yaw, pitch, roll, blink, brow) above the speech activity."""
+    """Rows of curves over time (yaw, pitch, roll, blink, brow, breath, sway) above the speech activity."""
     names = [n for n in PLOT_COLOURS if n in motion.channels]
     rows = len(names) + (1 if features is not None else 0)
     img = np.full((rows * row_height, width, 3), 250, np.uint8)
