@@ -266,7 +266,7 @@ class Renderer:
             frames[:, rows, cols] = pixels
             if matte_out is not None:
                 matte_out[:, rows, cols] = matte[:, 0]
-            clock = self._lap("paste", clock)
+            clock = self._lap("composite", clock)
         return frames
 
     def _paint(self, warped: torch.Tensor, targets: torch.Tensor, teeth_line: torch.Tensor,
