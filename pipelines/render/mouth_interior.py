@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..common.luma import luma
 from ..face import regions as fr
 from .curves import Columns, bounds
 from ..face.portrait import Portrait
@@ -55,7 +56,10 @@ class MouthInterior:
         lip = img[np.clip(lip_pts[:, 1] - 2, 0, h - 1), np.clip(lip_pts[:, 0], 0, w - 1)].mean(0)
         self.teeth = torch.tensor(_teeth_colour(img, lm), device=device, dtype=torch.float32)
         self.grain_level = _grain(img, lm, portrait.face_width)
-        self.soften = SOFTEN_PX * portrait.face_width / 150.0
+        soften = SOFTEN_PX * portrait.face_width / 150.0
+        self.soften_radius = max(1, int(np.ceil(2.5 * soften)))
+        taps = torch.exp(-0.5 * (torch.arange(-self.soften_radius, self.soften_radius + 1) / max(soften, 1e-3)) ** 2)
+        self.soften_taps = (taps / taps.sum()).to(device)
         self._grain: torch.Tensor | None = None
         self.tongue = torch.tensor(lip * TONGUE_COLOUR, device=device, dtype=torch.float32)
         self.cavity = torch.tensor(lip * CAVITY_DARKEN, device=device, dtype=torch.float32)
@@ -103,9 +107,7 @@ class MouthInterior:
         grain does not flicker either)."""
         import torch.nn.functional as F
 
-        radius = max(1, int(np.ceil(2.5 * self.soften)))
-        taps = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=colour.dtype) / max(self.soften, 1e-3)) ** 2)
-        taps = (taps / taps.sum()).to(colour.device)
+        radius, taps = self.soften_radius, self.soften_taps
         c = colour.shape[1]
         soft = F.conv2d(F.pad(colour, (radius, radius, 0, 0), mode="replicate"), taps.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
         soft = F.conv2d(F.pad(soft, (0, 0, radius, radius), mode="replicate"), taps.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
@@ -133,8 +135,8 @@ def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     pixels = img[mask.astype(bool)]
     if len(pixels) < 4:
         return np.asarray(DEFAULT_TEETH, np.float32) * float(img.mean())
-    luma = pixels @ np.array([0.299, 0.587, 0.114], np.float32)
-    bright = pixels[luma >= np.quantile(luma, 1 - BRIGHTEST)]
+    brightness = luma(pixels)
+    bright = pixels[brightness >= np.quantile(brightness, 1 - BRIGHTEST)]
     return (bright.mean(0) * scale).astype(np.float32)
 
 
@@ -145,7 +147,7 @@ def _grain(img: np.ndarray, lm: np.ndarray, face_width: float) -> float:
     h, w = img.shape[:2]
     cx, cy = np.clip(lm[fr.CHEEK, :2].astype(int), 0, [w - 1, h - 1])
     s = max(3, int(0.06 * face_width))
-    patch = img[max(0, cy - s):cy + s, max(0, cx - s):cx + s] @ np.array([0.299, 0.587, 0.114], np.float32)
+    patch = luma(img[max(0, cy - s):cy + s, max(0, cx - s):cx + s])
     if patch.size < 16:
         return 0.0
     return float((patch - cv2.GaussianBlur(patch, (0, 0), GRAIN_SIGMA_PX)).std())

@@ -20,8 +20,7 @@ from ..common.channels import DRAWN, MOUTH_CONTROLS, UNIT_RANGE
 from ..common.errors import InputError
 from ..common.progress import Progress
 from ..face.person_layer import LAYER_FLOOR, solid_person
-from ..common.easing import smoothstep
-from ..face.portrait import BORDER_FADE, Portrait
+from ..face.portrait import Portrait
 from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
@@ -35,8 +34,8 @@ MAX_GRID = 160
 FACE_BOX_MARGIN, FACE_BOX_DROP = 0.15, 0.15  # face widths around the face box; face heights lower (the jaw drops)
 HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic
 LAYER_REACH = 0.08  # face widths the body (breathing, swaying) may reach beyond where it lies in the photo
-BAND_ROWS = 32
-SNAP_PX = 0.02  # warp displacements smaller than this are none  # the body is rendered in bands of rows, each only as wide as the person in it
+BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as the person in it
+SNAP_PX = 0.02  # warp displacements smaller than this are none
 DEFAULT_BATCH = 16
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
@@ -187,13 +186,9 @@ class Renderer:
         gy, gx = torch.meshgrid(ys, xs, indexing="ij")
         crop_h, crop_w = self.crop_u8.shape[:2]
         still = torch.stack([gx * (2 / max(crop_w - 1, 1)) - 1, gy * (2 / max(crop_h - 1, 1)) - 1])[None]
-        x0, y0 = self.crop[:2]
-        height, width = self.portrait.image.shape[:2]
-        px, py = gx + x0 + 0.5, gy + y0 + 0.5
-        edge = torch.minimum(torch.minimum(px, width - px), torch.minimum(py, height - py))
-        fade = smoothstep(((edge - 0.5) / (BORDER_FADE * self.portrait.face_width)).numpy())
         as_float = lambda v: torch.as_tensor(v).to(torch.float32).to(self.device)
         points = torch.stack([gx, gy], -1).reshape(-1, 2)
+        fade = self.rig.edge_fade(points.numpy()).reshape(gh, gw)
         body = self.rig.body_weight(points.numpy()) / self.scale
         return Lattice(as_float(points[None] / self.scale), (gh, gw), (h, w), as_float(still),
                        as_float(fade)[None, None], as_float(body)[None, :, None], SNAP_PX / self.scale)
