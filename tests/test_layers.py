@@ -216,8 +216,7 @@ def test_no_seam_where_the_moved_person_meets_the_background_or_the_warp_changes
     steps = np.abs(np.diff(frame.astype(np.int16), axis=0)).max(-1)
     columns = np.abs(np.diff(frame.astype(np.int16), axis=1)).max(-1)
     borders = []
-    for span in renderer.spans + [type(renderer.head)(*renderer.face, "bicubic", None)]:
-        rows, cols = span.rows, span.cols
+    for rows, cols in [(span.rows, span.cols) for span in renderer.spans] + [renderer.face]:
         for r in (rows.start, rows.stop):
             if 2 <= y0 + r < frame.shape[0] - 2 and cols.stop - cols.start > 8:
                 c = slice(x0 + cols.start, x0 + cols.stop)

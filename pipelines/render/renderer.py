@@ -92,15 +92,33 @@ class Lattice:
         return torch.where(still, self.still, values)
 
 
+def _bilinear_weights(pixels: torch.Tensor, size: int, cells: int) -> torch.Tensor:
+    """``[len(pixels), cells]``: the weights that interpolate a lattice of ``cells`` points spread
+    over ``size`` pixels (ends on the first and last pixel) at each of ``pixels``."""
+    at = pixels.double() * ((cells - 1) / max(size - 1, 1))
+    below = at.floor().clamp(max=cells - 2).long()
+    frac = (at - below).float()
+    weights = torch.zeros(len(pixels), cells, dtype=torch.float32, device=pixels.device)
+    weights.scatter_(1, below[:, None], (1 - frac)[:, None])
+    weights.scatter_(1, below[:, None] + 1, frac[:, None])
+    return weights
+
+
 @dataclass(frozen=True)
 class Span:
     """A box of the crop rendered in one piece: ``rows``/``cols`` slices, how it is resampled, and
-    where its pixels lie on the coarse lattice (``grid_sample`` coordinates ``[1, h, w, 2]``)."""
+    the bilinear weights that carry the coarse lattice onto its pixels (``[h, gh]``, ``[gw, w]``):
+    two small matrix products instead of a ``grid_sample`` per pixel."""
 
     rows: slice
     cols: slice
     mode: str
-    on_lattice: torch.Tensor
+    row_weights: torch.Tensor
+    col_weights: torch.Tensor
+
+    def from_lattice(self, field: torch.Tensor) -> torch.Tensor:
+        """The coarse lattice's ``field`` ``[B, 2, gh, gw]`` at the span's pixels, ``[B, h, w, 2]``."""
+        return (self.row_weights @ field @ self.col_weights).permute(0, 2, 3, 1)
 
 
 class Renderer:
@@ -153,10 +171,10 @@ class Renderer:
 
     def _span(self, rows: slice, cols: slice, mode: str) -> Span:
         h, w = self.crop_u8.shape[:2]
-        ys = torch.arange(rows.start, rows.stop, dtype=torch.float32, device=self.device) * (2 / max(h - 1, 1)) - 1
-        xs = torch.arange(cols.start, cols.stop, dtype=torch.float32, device=self.device) * (2 / max(w - 1, 1)) - 1
-        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-        return Span(rows, cols, mode, torch.stack([gx, gy], -1)[None])
+        gh, gw = self.coarse.grid_hw
+        ys = torch.arange(rows.start, rows.stop, device=self.device)
+        xs = torch.arange(cols.start, cols.stop, device=self.device)
+        return Span(rows, cols, mode, _bilinear_weights(ys, h, gh), _bilinear_weights(xs, w, gw).T.contiguous())
 
     def _body_spans(self, head: tuple[int, int, int, int], reach: int) -> list[Span]:
         """Bands of rows covering every pixel the moving layer can reach outside the head's box."""
@@ -233,8 +251,7 @@ class Renderer:
         frames = self.frames_buffer(b) if out is None else out
         x0, y0 = self.crop[:2]
         for span in self.spans:
-            grid = F.grid_sample(coarse, span.on_lattice.expand(b, -1, -1, -1), mode="bilinear",
-                                 align_corners=True).permute(0, 2, 3, 1)
+            grid = span.from_lattice(coarse)
             if span is self.head:
                 rows, cols = self.face
                 grid[:, rows.start - span.rows.start: rows.stop - span.rows.start,
