@@ -1,4 +1,4 @@
-"""MotionGenerator and BlinkInjector nodes: TP_FEATURES → TP_MOTION (head, brows, blinks)."""
+"""MotionGenerator and BlinkInjector nodes: TP_FEATURES → TP_MOTION (head, body, gaze, expressions, blinks)."""
 from __future__ import annotations
 
 import re
@@ -7,6 +7,7 @@ from comfy_api.latest import io
 
 from ..pipelines.common.errors import InputError
 from ..pipelines.motion.blinks import inject_blinks
+from ..pipelines.motion.expression import EXPRESSIONS
 from ..pipelines.motion.head import DEFAULT_LIMITS, STYLES, generate_motion
 from ..pipelines.report.previews import motion_plot
 from .comfy_glue import CATEGORY, Features, Motion, uint8_to_image
@@ -17,7 +18,8 @@ class MotionGenerator(io.ComfyNode):
     def define_schema(cls) -> io.Schema:
         return io.Schema(
             node_id="TalkingPhotoMotionGenerator", display_name="Motion Generator (Talking Photo)",
-            category=f"{CATEGORY}/motion", description="Speech-driven head motion over slow idle motion.",
+            category=f"{CATEGORY}/motion",
+            description="Speech-driven head, body and eye motion over slow idle motion, and the face's expression.",
             inputs=[Features.Input("features"),
                     io.Float.Input("intensity", default=1.0, min=0.0, max=3.0, step=0.05),
                     io.Combo.Input("style", options=list(STYLES), default="calm"),
@@ -27,16 +29,19 @@ class MotionGenerator(io.ComfyNode):
                     io.Boolean.Input("lock_roll", default=False),
                     *[io.Float.Input(f"max_{axis}", default=limit, min=0.0, max=30.0, step=0.5,
                                      tooltip=f"largest {axis} in degrees (soft limit)")
-                      for axis, limit in DEFAULT_LIMITS.items()]],
+                      for axis, limit in DEFAULT_LIMITS.items()],
+                    io.Combo.Input("expression", options=list(EXPRESSIONS), default="neutral",
+                                   tooltip="the resting face and how speech moves it: friendly smiles as phrases "
+                                           "end, serious frowns on emphasis, excited raises its brows")],
             outputs=[Motion.Output("motion", display_name="motion"), io.Image.Output("curves", display_name="curves")])
 
     @classmethod
     def execute(cls, features, intensity: float, style: str, seed: int, lock_yaw: bool, lock_pitch: bool,
                 lock_roll: bool, max_yaw: float = DEFAULT_LIMITS["yaw"], max_pitch: float = DEFAULT_LIMITS["pitch"],
-                max_roll: float = DEFAULT_LIMITS["roll"]) -> io.NodeOutput:
+                max_roll: float = DEFAULT_LIMITS["roll"], expression: str = "neutral") -> io.NodeOutput:
         lock = tuple(a for a, on in (("yaw", lock_yaw), ("pitch", lock_pitch), ("roll", lock_roll)) if on)
         limits = {"yaw": max_yaw, "pitch": max_pitch, "roll": max_roll}
-        motion = generate_motion(features, intensity, style, seed, lock, limits)
+        motion = generate_motion(features, intensity, style, seed, lock, limits, expression)
         return io.NodeOutput(motion, uint8_to_image(motion_plot(motion, features)))
 
 

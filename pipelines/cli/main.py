@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--background", help="a picture to put the person in front of (replaces the photo's background)")
         q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
         q.add_argument("--style", default="calm", help="motion style: calm, lively, news_anchor, still")
+        q.add_argument("--expression", default="neutral", help="the face: neutral, friendly, serious, excited")
         q.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
         q.add_argument("--report", help="write timeline, tracks and timings as JSON here")
         q.add_argument("--srt", help="write subtitles (SRT) of the timeline here")
@@ -128,7 +129,7 @@ def _render(args) -> int:
         image, audio, transcript = args.image, args.audio, args.transcript
     result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
                                   fps=args.fps, seed=args.seed, device=args.device, report=args.report,
-                                  style=args.style, voice=args.voice,
+                                  style=args.style, expression=args.expression, voice=args.voice,
                                   sync_report=args.sync_report or bool(args.sync_report_png),
                                   video_quality=args.video_quality, background=args.background)
     if args.sync_report_png:

@@ -15,6 +15,7 @@ from ..common.errors import InputError
 from ..common.progress import Progress
 from ..face.portrait import analyze_portrait, load_image_file
 from ..motion.blinks import inject_blinks
+from ..motion.expression import check_expression
 from ..motion.head import generate_motion
 from ..mouth.features import compute_features
 from ..render.renderer import render_frames
@@ -37,7 +38,8 @@ class StageTimer:
 def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: str | None = None,
                          audio: str | Path | None = None, transcript: str | None = None,
                          fps: float = 25.0, seed: int = 0, device: str = "cpu",
-                         report: str | Path | None = None, style: str = "calm", voice: str = DEFAULT_VOICE,
+                         report: str | Path | None = None, style: str = "calm", expression: str = "neutral",
+                         voice: str = DEFAULT_VOICE,
                          progress: Progress | None = None, sync_report: str | Path | bool = False,
                          video_quality: int = DEFAULT_VIDEO_QUALITY,
                          background: np.ndarray | str | Path | None = None) -> dict:
@@ -49,6 +51,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     if (text is None) == (audio is None):
         raise InputError("give exactly one of text or audio.")
     check_fps(fps)
+    check_expression(expression)  # refuse a misspelt expression before synthesising speech
     out = Path(out)
     output_format(out)  # refuse an unknown suffix or video quality before any work
     check_video_quality(video_quality)
@@ -75,7 +78,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     timer.add("features" if timeline is not None else "alignment+features", t0)
 
     t0 = time.perf_counter()
-    motion = generate_motion(features, style=style, seed=seed)
+    motion = generate_motion(features, style=style, seed=seed, expression=expression)
     motion = inject_blinks(motion, features, seed=seed)
     timer.add("motion+blinks", t0)
 

@@ -13,24 +13,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..common.channels import BODY, HEAD_POSE
+from ..common.channels import BODY, GAZE, HEAD_POSE
 from ..common.easing import smoothstep
 from ..common.errors import InputError
 from ..mouth.features import Features
 from .body import body_motion
+from .expression import check_expression, expression_motion
+from .gaze import gaze_motion
 from .noise import smooth_noise
 
-# Style: amplitude (standard deviation) of idle motion per channel (degrees / face widths), and
-# the gain of speech-driven emphasis (nods, phrase-start lifts).
+# Style: amplitude (standard deviation) of idle motion per channel (degrees / face widths), the
+# gain of speech-driven emphasis (nods, phrase-start lifts), the depth of breathing, and the eyes:
+# the size of their small jumps (degrees) and the chance of looking away in a pause.
 STYLES: dict[str, dict[str, float]] = {
     "calm": {"yaw": 5.4, "pitch": 3.8, "roll": 1.2, "tx": 0.006, "ty": 0.004, "scale": 0.004, "emphasis": 1.0,
-             "breath": 1.0},
+             "breath": 1.0, "saccade": 1.2, "look_away": 0.35},
     "lively": {"yaw": 7.0, "pitch": 5.0, "roll": 2.0, "tx": 0.010, "ty": 0.006, "scale": 0.006, "emphasis": 1.8,
-               "breath": 1.2},
+               "breath": 1.2, "saccade": 1.8, "look_away": 0.5},
     "news_anchor": {"yaw": 2.6, "pitch": 2.0, "roll": 0.6, "tx": 0.003, "ty": 0.002, "scale": 0.002,
-                    "emphasis": 0.7, "breath": 0.7},
+                    "emphasis": 0.7, "breath": 0.7, "saccade": 0.8, "look_away": 0.1},
     "still": {"yaw": 0.0, "pitch": 0.0, "roll": 0.0, "tx": 0.0, "ty": 0.0, "scale": 0.0, "emphasis": 0.0,
-              "breath": 0.0},
+              "breath": 0.0, "saccade": 0.0, "look_away": 0.0},
 }
 DEFAULT_LIMITS = {"yaw": 12.0, "pitch": 9.0, "roll": 7.0}  # degrees: beyond these a 2-D warp tears
 EASE_S = 0.5
@@ -90,6 +93,26 @@ def _phrase_starts(features: Features) -> np.ndarray:
     return starts
 
 
+def _phrase_ends(features: Features) -> np.ndarray:
+    """1 at the frame where each phrase's last word ends (before a pause or at the clip's end)."""
+    ends = np.zeros(features.n_frames)
+    if features.timeline is not None and features.timeline.words:
+        pause_starts = [p.start for p in features.timeline.pauses()]
+        words = features.timeline.words
+        times = [w.end for w in words if any(abs(w.end - s) < 0.05 for s in pause_starts)] + [words[-1].end]
+    else:
+        active = features.voice_activity > 0.5
+        times = [i / features.fps for i in np.flatnonzero(active[:-1] & ~active[1:]) + 1]
+    for t in times:
+        i = int(t * features.fps)
+        if 0 <= i < features.n_frames:
+            ends[i] = 1.0
+    return ends
+
+
+PHRASE_END_S = 1.5  # how long the face dwells on a phrase's end (a smile as it lands)
+
+
 def _pulse(events: np.ndarray, fps: float, seconds: float = 0.4) -> np.ndarray:
     """Turn event impulses into a smooth rise-and-return (nod shape) of ``seconds``."""
     length = max(3, int(round(seconds * fps)))
@@ -112,15 +135,19 @@ def _soft_limit(x: np.ndarray, limit: float) -> np.ndarray:
 
 
 def generate_motion(features: Features, intensity: float = 1.0, style: str = "calm", seed: int = 0,
-                    lock: tuple[str, ...] = (), limits: dict[str, float] | None = None) -> Motion:
-    """Head pose, body (``breath``, ``sway``) and ``brow_raise`` channels for every frame of ``features``."""
+                    lock: tuple[str, ...] = (), limits: dict[str, float] | None = None,
+                    expression: str = "neutral") -> Motion:
+    """Head pose, body (``breath``, ``sway``), gaze and expression channels for every frame of
+    ``features``; ``expression`` (``expression.EXPRESSIONS``) sets the resting face and how speech
+    moves it."""
     if style not in STYLES:
         raise InputError(f"unknown style {style!r}; choose one of {', '.join(STYLES)}.")
+    check_expression(expression)
     if not 0.0 <= intensity <= 3.0:
         raise InputError(f"intensity {intensity} is outside 0..3 (1 = natural).")
-    unknown = set(lock) - set(HEAD_POSE + BODY)
+    unknown = set(lock) - set(HEAD_POSE + BODY + GAZE)
     if unknown:
-        raise InputError(f"cannot lock {sorted(unknown)}; lockable axes are {', '.join(HEAD_POSE + BODY)}.")
+        raise InputError(f"cannot lock {sorted(unknown)}; lockable axes are {', '.join(HEAD_POSE + BODY + GAZE)}.")
     limits = {**DEFAULT_LIMITS, **(limits or {})}
     bad = {k: v for k, v in limits.items() if k not in DEFAULT_LIMITS or not 0 <= v <= 30}
     if bad:
@@ -146,8 +173,10 @@ def generate_motion(features: Features, intensity: float = 1.0, style: str = "ca
     tilt_side = np.sign(rng.standard_normal(n) if n else 0.0)  # which way each phrase-start tilt goes
     channels["pitch"] = channels["pitch"] + NOD_DEG * nods - PHRASE_LIFT_DEG * phrase
     channels["roll"] = channels["roll"] + PHRASE_TILT_DEG * phrase * _hold(tilt_side, starts)
-    channels["brow_raise"] = np.clip(0.6 * nods + 0.4 * phrase, 0, 1)
+    ends = _pulse(_phrase_ends(features), fps, PHRASE_END_S) * gain
+    channels.update(expression_motion(expression, nods, phrase, ends))
     channels.update(body_motion(features, channels, starts, params["breath"], rng))
+    channels.update(gaze_motion(features, channels, params["saccade"], params["look_away"], rng))
     for name in channels:
         values = channels[name] * intensity * ease
         if name in limits:

@@ -25,6 +25,7 @@ from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
 from .eyelids import paint_eyelid
+from .gaze import iris_shift, move_iris
 from .mouth_interior import MouthInterior
 from .rig import FaceRig
 
@@ -283,12 +284,17 @@ class Renderer:
 
     def _paint(self, warped: torch.Tensor, targets: torch.Tensor, teeth_line: torch.Tensor,
                t: dict[str, torch.Tensor], span: Span) -> torch.Tensor:
-        """The mouth's inside and the eyelids, painted into the head's span."""
+        """The mouth's inside, the irises where the gaze turns them, and the eyelids, painted into the
+        head's span."""
         shift = torch.tensor([span.cols.start, span.rows.start], dtype=targets.dtype, device=targets.device)
         at = targets - shift
         warped = self.interior.paint(warped, at[:, self.rig.inner_upper], at[:, self.rig.inner_lower],
                                      teeth_line - shift, self.rig.mouth_width, t["jaw_open"] * (1 - t["lip_press"]))
-        for channel, upper, lower, opening in self.rig.eyes:
+        for eye, (channel, upper, lower, opening) in enumerate(self.rig.eyes):
+            centre, radius, along, across = self.rig.iris(at, eye)
+            turn = iris_shift(t["gaze_x"], t["gaze_y"], radius)
+            shift = turn[:, :1] * along + turn[:, 1:] * across
+            warped = move_iris(warped, at[:, upper], at[:, lower], centre, radius, shift)
             warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening)
         return warped
 

@@ -16,6 +16,7 @@ import torch
 from ..common.easing import smoothstep
 from ..face import regions as fr
 from ..face.portrait import BORDER_FADE, Portrait
+from .gaze import EYEBALL_PER_IRIS
 
 JAW_DROP = 0.10  # lower-lip travel at jaw_open = 1, in face heights
 CHIN_FOLLOW = 0.85  # chin travel relative to the lower lip
@@ -32,7 +33,18 @@ MIN_LIP_GAP = 0.6  # px left between the inner lips when closed, so the warp nev
 BLINK_CLOSE = 0.2  # the warp moves the upper lid this far; the eyelid painter does the rest
 LOWER_LID_RISE = 0.05
 FOLD_FOLLOW = 0.5
+LID_FOLLOWS_GAZE = 0.6  # the upper lid follows the iris up and down by this share of its travel
+LOWER_LID_FOLLOWS_GAZE = 0.25
 BROW_RAISE = 0.05  # in face heights
+BROW_LOWER = 0.05  # a frown: brows down, their inner ends most (face heights) ...
+BROW_GATHER = 0.04  # ... and their inner ends towards the middle (face widths)
+FROWN_LID = 0.08  # ... with the upper lids a little lower (of the eye's opening)
+SMILE_LIFT = 0.045  # mouth corners up, in face heights
+SMILE_WIDEN = 0.12  # ... and out, of the mouth's width (each side)
+CHEEK_LIFT = 0.025  # cheeks up, face heights
+SMILE_LOWER_LID = 0.2  # the lower lids rise with the cheeks (of the eye's opening): eyes narrow
+SQUINT_LOWER_LID = 0.4  # a squint: lower lids up ...
+SQUINT_UPPER_LID = 0.15  # ... and upper lids down, of the eye's opening
 HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
 ANCHOR_R = 1.0  # ... and of the anchors that do not (region without a body)
 LAYERED_RING_R, LAYERED_ANCHOR_R = 1.0, 1.3  # with a body layer: the whole head, hair included, moves as one
@@ -65,8 +77,9 @@ class FaceRig:
         n = len(idx)
         pts = lm[idx, :2]
         z = lm[idx, 2]
-        dy = {name: np.zeros(n) for name in ("close", "jaw", "press", "blink_l", "blink_r", "brow")}
-        dx = {name: np.zeros(n) for name in ("jaw", "shape")}
+        dy = {name: np.zeros(n) for name in ("close", "jaw", "press", "blink_l", "blink_r", "brow", "look_down",
+                                             "brow_down", "smile", "squint")}
+        dx = {name: np.zeros(n) for name in ("jaw", "shape", "brow_down", "smile")}
 
         # Mouth: close the photo's lips to a seam first (rest pose), then open them with the jaw.
         left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
@@ -82,7 +95,7 @@ class FaceRig:
             dy["press"][pos[ol]] = -PRESS_THIN * max(0.0, lm[ol, 1] - lm[l, 1])
         drop = JAW_DROP * fh
         nose_y, chin_y = lm[fr.NOSE_TIP, 1], lm[fr.CHIN, 1]
-        for j in fr.FACE_OVAL:
+        for j in fr.FACE_OVAL + fr.RIGHT_CHEEK + fr.LEFT_CHEEK:
             dy["jaw"][pos[j]] = drop * CHIN_FOLLOW * smoothstep((lm[j, 1] - nose_y) / (chin_y - nose_y)) ** 1.5
         for j in fr.INNER_LOWER[1:-1] + fr.OUTER_LOWER[1:-1]:
             dy["jaw"][pos[j]] = drop
@@ -104,10 +117,45 @@ class FaceRig:
                 dy[name][pos[u]] = BLINK_CLOSE * opening
                 dy[name][pos[f]] = FOLD_FOLLOW * BLINK_CLOSE * opening
                 dy[name][pos[l]] = -LOWER_LID_RISE * opening
+        # Looking down or up: the lids follow the iris (per sin of the gaze's angle, in px).
+        for upper, lower, fold, iris in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_LID_FOLD, fr.RIGHT_IRIS),
+                                         (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_LID_FOLD, fr.LEFT_IRIS)):
+            travel = EYEBALL_PER_IRIS * _iris_radius(lm, iris)
+            for u, l, f in zip(upper, lower, fold):
+                dy["look_down"][pos[u]] = LID_FOLLOWS_GAZE * travel
+                dy["look_down"][pos[f]] = FOLD_FOLLOW * LID_FOLLOWS_GAZE * travel
+                dy["look_down"][pos[l]] = LOWER_LID_FOLLOWS_GAZE * travel
         for j in fr.RIGHT_BROW + fr.LEFT_BROW:
             dy["brow"][pos[j]] = -BROW_RAISE * fh
         for j in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD:
             dy["brow"][pos[j]] = -BROW_RAISE * fh * 0.4
+
+        # Expressions. A frown lowers the brows and gathers their inner ends; a smile lifts and
+        # widens the mouth's corners (the lips follow by their distance from the middle), lifts the
+        # cheeks and with them the lower lids; a squint narrows the eyes from both lids.
+        middle = (lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2
+        for brow, fold, upper in ((fr.RIGHT_BROW, fr.RIGHT_LID_FOLD, fr.RIGHT_UPPER_LID),
+                                  (fr.LEFT_BROW, fr.LEFT_LID_FOLD, fr.LEFT_UPPER_LID)):
+            off = np.abs(lm[list(brow), 0] - middle)
+            inner = 1 - (off - off.min()) / max(np.ptp(off), 1e-6)
+            for j, k in zip(brow, inner):
+                dy["brow_down"][pos[j]] = BROW_LOWER * fh * (0.6 + 0.4 * k)
+                dx["brow_down"][pos[j]] = -np.sign(lm[j, 0] - middle) * BROW_GATHER * fw * k
+            for j in fold:
+                dy["brow_down"][pos[j]] = 0.5 * BROW_LOWER * fh
+        for j in set(fr.INNER_UPPER + fr.INNER_LOWER + fr.OUTER_UPPER + fr.OUTER_LOWER):
+            k = min(1.0, abs(lm[j, 0] - mouth_c[0]) / (mouth_w / 2))
+            dy["smile"][pos[j]] = -SMILE_LIFT * fh * k ** 2
+            dx["smile"][pos[j]] = np.sign(lm[j, 0] - mouth_c[0]) * SMILE_WIDEN * mouth_w * k
+        for j in fr.RIGHT_CHEEK + fr.LEFT_CHEEK:
+            dy["smile"][pos[j]] = -CHEEK_LIFT * fh
+        for upper, lower in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID), (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID)):
+            for u, l in zip(upper, lower):
+                opening = max(0.0, lm[l, 1] - lm[u, 1])
+                dy["smile"][pos[l]] = -SMILE_LOWER_LID * opening
+                dy["squint"][pos[l]] = -SQUINT_LOWER_LID * opening
+                dy["squint"][pos[u]] = SQUINT_UPPER_LID * opening
+                dy["brow_down"][pos[u]] = FROWN_LID * opening
 
         # Head ring (moves with the head, the neck part less), anchors and the crop's border.
         cx, cy = portrait.region_center[0] - x0 - 0.5, portrait.region_center[1] - y0 - 0.5
@@ -161,14 +209,24 @@ class FaceRig:
         self.inner_lower = [pos[j] for j in fr.INNER_LOWER]
         self.mouth_width = mouth_w
         self.eyes = []  # (channel, upper lid curve, lower lid curve, opening px), curves x-ascending
-        for name, upper, lower, corners in (("blink_r", fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_EYE_CORNERS),
-                                            ("blink_l", fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_EYE_CORNERS)):
+        # Per eye, the iris: its centre in the frame of the eye's corners (along, across) and its
+        # radius, both in eye widths, so that it goes wherever the warp takes the corners.
+        self.irises: list[tuple[float, float, float]] = []
+        for name, upper, lower, corners, iris in (
+                ("blink_r", fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_EYE_CORNERS, fr.RIGHT_IRIS),
+                ("blink_l", fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_EYE_CORNERS, fr.LEFT_IRIS)):
             up = [corners[0], *upper, corners[1]]
             low = [corners[0], *lower, corners[1]]
             if lm[corners[0], 0] > lm[corners[1], 0]:
                 up, low = up[::-1], low[::-1]
             opening = float(np.max(lm[list(lower), 1] - lm[list(upper), 1]))
             self.eyes.append((name, [pos[j] for j in up], [pos[j] for j in low], opening))
+            along = lm[up[-1], :2] - lm[up[0], :2]
+            width2 = float(along @ along)
+            offset = lm[iris[0], :2] - lm[up[0], :2]
+            across = np.array([-along[1], along[0]])
+            self.irises.append((float(offset @ along) / width2, float(offset @ across) / width2,
+                                _iris_radius(lm, iris) / np.sqrt(width2)))
 
     def targets(self, tracks: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Target positions ``[B, K, 2]`` (crop pixels) of all control points for a batch of frames,
@@ -187,6 +245,17 @@ class FaceRig:
         lip = self._inner_upper
         closed = self._pose(self._moved(lip, torch.zeros_like(opening), shape, thin, col), tracks, lip)
         return torch.cat([posed, still], dim=1), closed
+
+    def iris(self, at: torch.Tensor, eye: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Where eye ``eye``'s iris is among control points ``at`` ``[B, K, 2]``: centre ``[B, 2]``,
+        radius ``[B]`` px, and the unit vectors along the eye (corner to corner) and across it."""
+        _, upper, _, _ = self.eyes[eye]
+        along_u, across_u, radius = self.irises[eye]
+        a, b = at[:, upper[0]], at[:, upper[-1]]
+        along = b - a
+        across = torch.stack([-along[:, 1], along[:, 0]], 1)
+        width = along.norm(dim=1, keepdim=True).clamp_min(1e-6)
+        return a + along_u * along + across_u * across, radius * width[:, 0], along / width, across / width
 
     def edge_fade(self, points: np.ndarray) -> np.ndarray:
         """0..1 per crop point ``[M, 2]``: motion fades out towards the photo's edges."""
@@ -215,8 +284,11 @@ class FaceRig:
         """Landmarks ``idx`` moved by the expression channels, in the image plane, ``[B, len(idx), 2]``."""
         d = lambda name: self._dy[name][idx]
         dy = (d("close")[None] + opening * d("jaw") + thin * d("press") + col("blink_l") * d("blink_l")
-              + col("blink_r") * d("blink_r") + col("brow_raise") * d("brow"))
-        dx = opening * self._dx["jaw"][idx] + shape * self._dx["shape"][idx]
+              + col("blink_r") * d("blink_r") + col("brow_raise") * d("brow")
+              + torch.sin(torch.deg2rad(col("gaze_y"))) * d("look_down") + col("brow_down") * d("brow_down")
+              + col("smile") * d("smile") + col("squint") * d("squint"))
+        dx = (opening * self._dx["jaw"][idx] + shape * self._dx["shape"][idx]
+              + col("brow_down") * self._dx["brow_down"][idx] + col("smile") * self._dx["smile"][idx])
         return self._src[idx][None] + torch.stack([dx, dy], dim=2)
 
     def _pose(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
@@ -236,3 +308,8 @@ class FaceRig:
         posed = torch.stack([x, y], dim=2)
         w = self._pose_weight[idx][None, :, None]
         return pts + w * (posed - pts)
+
+
+def _iris_radius(lm: np.ndarray, iris: tuple[int, ...]) -> float:
+    """Px: the mean distance of the iris's rim landmarks from its centre."""
+    return float(np.linalg.norm(lm[list(iris[1:]), :2] - lm[iris[0], :2], axis=1).mean())

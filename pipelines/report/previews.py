@@ -8,7 +8,8 @@ from ..motion.head import Motion
 from ..face.portrait import Portrait
 
 PLOT_COLOURS = {"yaw": (230, 80, 60), "pitch": (60, 160, 230), "roll": (90, 200, 90),
-                "blink_l": (200, 120, 220), "brow_raise": (240, 190, 40), "breath": (40, 170, 170),
+                "gaze_x": (40, 90, 200), "blink_l": (200, 120, 220), "brow_raise": (240, 190, 40),
+                "brow_down": (120, 80, 40), "smile": (230, 120, 150), "breath": (40, 170, 170),
                 "sway": (150, 110, 60)}
 
 
@@ -39,8 +40,9 @@ def portrait_overlay(portrait: Portrait) -> np.ndarray:
 
 def motion_plot(motion: Motion, features: Features | None = None, width: int = 900,
                 row_height: int = 90) -> np.ndarray:
-    """Rows of curves over time (yaw, pitch, roll, blink, brow, breath, sway) above the speech activity."""
-    names = [n for n in PLOT_COLOURS if n in motion.channels]
+    """Rows of curves over time (yaw, pitch, roll, gaze, blink, brows, smile, breath, sway: those
+    that move or hold a level) above the speech activity."""
+    names = [n for n in PLOT_COLOURS if n in motion.channels and motion.channels[n].any()]
     rows = len(names) + (1 if features is not None else 0)
     img = np.full((rows * row_height, width, 3), 250, np.uint8)
     x = np.linspace(0, motion.n_frames - 1, width)
