@@ -56,8 +56,9 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--sync-report-png", help="... and draw that report's one-page summary here")
         q.add_argument("--quality", dest="sync_report", action=_Renamed, new_name="--sync-report")
         q.add_argument("--quality-png", dest="sync_report_png", action=_Renamed, new_name="--sync-report-png")
-    c = sub.add_parser("contact-sheet", help="render the key poses of a portrait into one PNG")
-    c.add_argument("--image", help="portrait photo (default: the skimage astronaut)")
+    c = sub.add_parser("contact-sheet", help="render the key poses of portraits into one PNG")
+    c.add_argument("--image", action="append",
+                   help="portrait photo, may be repeated (default: the skimage astronaut in colour and in grayscale)")
     c.add_argument("--out", default="docs/contact_sheet.png")
     q = sub.add_parser("report", help="measure a talking video (ours or any mp4 with one face): the sync report")
     q.add_argument("video", help="the video to measure")
@@ -104,16 +105,21 @@ def _report(args) -> int:
 
 
 def _contact_sheet(args) -> int:
+    import numpy as np
+
+    from ..common.luma import luma
     from ..face.portrait import analyze_portrait, load_image_file
     from ..report.contact_sheet import write_contact_sheet
 
     if args.image:
-        pixels, name = load_image_file(args.image), args.image
-    else:
+        photos = [(load_image_file(path), path) for path in args.image]
+    else:  # the sample photo in colour and as a grayscale "old photo"
         from .sample_photo import astronaut
 
-        pixels, name = astronaut(), "astronaut"
-    print(f"wrote {write_contact_sheet(analyze_portrait(pixels, name=name), args.out)}")
+        colour = astronaut()
+        gray = np.repeat((luma(colour) + 0.5).astype(np.uint8)[..., None], 3, axis=2)
+        photos = [(colour, "astronaut"), (gray, "astronaut in grayscale")]
+    print(f"wrote {write_contact_sheet([analyze_portrait(p, name=n) for p, n in photos], args.out)}")
     return 0
 
 

@@ -1,7 +1,7 @@
-"""A contact sheet: one portrait rendered in the key poses, so people can judge the quality.
+"""A contact sheet: portraits rendered in the key poses, so people can judge the quality.
 
-Why: a still sheet shows every mouth shape, the blink and the pose range side by side, which
-a video does not; it is cheap to regenerate after any renderer change
+Why: a still sheet shows every mouth shape, the blink, the gaze, the expressions and the pose
+range side by side, which a video does not; it is cheap to regenerate after any renderer change
 (``python -m pipelines contact-sheet``).
 """
 from __future__ import annotations
@@ -19,8 +19,11 @@ from ..mouth.visemes import MOUTH_SHAPES, VISEME_INDEX
 
 POSES: list[tuple[str, dict[str, float]]] = [
     ("neutral", {}),
-    *[(v, dict(zip(MOUTH_CONTROLS, map(float, MOUTH_SHAPES[VISEME_INDEX[v]])))) for v in ("aa", "oh", "PP", "FF")],
+    *[(v, dict(zip(MOUTH_CONTROLS, map(float, MOUTH_SHAPES[VISEME_INDEX[v]])))) for v in ("aa", "oh", "E", "PP", "FF")],
     ("blink", {"blink_l": 1.0, "blink_r": 1.0}),
+    ("gaze left", {"gaze_x": -20.0}), ("gaze right", {"gaze_x": 20.0}), ("gaze up", {"gaze_y": -12.0}),
+    ("smile", {"smile": 1.0}), ("frown", {"brow_down": 1.0}), ("brows up", {"brow_raise": 1.0}),
+    ("squint", {"squint": 1.0}),
     ("yaw -12", {"yaw": -12.0}), ("yaw +12", {"yaw": 12.0}),
     ("pitch -8", {"pitch": -8.0}), ("pitch +8", {"pitch": 8.0}),
     ("roll -8", {"roll": -8.0}), ("roll +8", {"roll": 8.0}),
@@ -29,7 +32,7 @@ POSES: list[tuple[str, dict[str, float]]] = [
 AROUND_HEAD = 0.45  # face widths of background and shoulders shown around the head's region
 
 
-def contact_sheet(portrait: Portrait, columns: int = 5, label_px: int = 18) -> np.ndarray:
+def contact_sheet(portrait: Portrait, columns: int = 8, label_px: int = 18) -> np.ndarray:
     """``[H, W, 3]`` uint8 grid of the head, the background beside it and the shoulders in every
     pose of ``POSES``, labelled."""
     tracks = {name: np.zeros(len(POSES), np.float32) for name in DRAWN}
@@ -55,7 +58,13 @@ def contact_sheet(portrait: Portrait, columns: int = 5, label_px: int = 18) -> n
     return np.concatenate(rows, axis=0)
 
 
-def write_contact_sheet(portrait: Portrait, out: str | Path) -> Path:
+def write_contact_sheet(portraits: list[Portrait], out: str | Path) -> Path:
+    """One sheet per portrait, stacked (narrower ones padded with white), written as a PNG."""
+    sheets = [contact_sheet(p) for p in portraits]
+    width = max(s.shape[1] for s in sheets)
+    gap = np.full((12, width, 3), 255, np.uint8)
+    stacked = np.concatenate([part for s in sheets for part in
+                              (np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0)), constant_values=255), gap)][:-1])
     with atomic_output(out) as tmp:
-        Image.fromarray(contact_sheet(portrait)).save(tmp, format="PNG")
+        Image.fromarray(stacked).save(tmp, format="PNG")
     return Path(out)
