@@ -21,7 +21,7 @@ READINGS = {
                                        "eyeLookUpRight": -1}),
     "smile": ((0, 0.25, 0.5, 0.75, 1), {"mouthSmileLeft": 1, "mouthSmileRight": 1}),
     "brow_raise": ((0, 0.25, 0.5, 0.75, 1), {"browInnerUp": 1, "browOuterUpLeft": 1, "browOuterUpRight": 1}),
-    "brow_down": ((0, 0.25, 0.5, 0.75, 1), {"browDownLeft": 1, "browDownRight": 1}),
+    "brow_frown": ((0, 0.25, 0.5, 0.75, 1), {"browDownLeft": 1, "browDownRight": 1}),
     "squint": ((0, 0.25, 0.5, 0.75, 1), {"eyeSquintLeft": 1, "eyeSquintRight": 1}),
 }
 
@@ -89,6 +89,6 @@ def test_an_expression_sets_the_resting_face_and_how_speech_moves_it(features, e
     if expression == "friendly":
         assert mean(moved, "smile") > mean(neutral, "smile") + 0.2
     elif expression == "serious":
-        assert mean(moved, "brow_down") > 0.2 and mean(moved, "brow_raise") < mean(neutral, "brow_raise")
+        assert mean(moved, "brow_frown") > 0.2 and mean(moved, "brow_raise") < mean(neutral, "brow_raise")
     else:
         assert mean(moved, "brow_raise") > mean(neutral, "brow_raise") + 0.1 and mean(moved, "smile") > 0.1

@@ -19,7 +19,7 @@ HEAD_POSE = ("yaw", "pitch", "roll", "tx", "ty", "scale")
 BODY = ("breath", "sway")
 BLINKS = ("blink_l", "blink_r")
 GAZE = ("gaze_x", "gaze_y")
-EXPRESSIONS = ("brow_raise", "brow_down", "smile", "squint")
+EXPRESSIONS = ("brow_raise", "brow_frown", "smile", "squint")
 
 # What the renderer draws, and which of those are closures clipped to 0..1.
 DRAWN = MOUTH_CONTROLS + BLINKS + GAZE + EXPRESSIONS + HEAD_POSE + BODY

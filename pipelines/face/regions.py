@@ -26,9 +26,6 @@ LEFT_LID_FOLD = (467, 260, 259, 257, 258, 286, 414)
 RIGHT_BROW = (70, 63, 105, 66, 107, 46, 53, 52, 65, 55)
 LEFT_BROW = (300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
 NOSE = (1, 2, 4, 5, 6, 168, 197, 195, 98, 327, 129, 358)
-# Cheeks: the apple under the eye, beside the nose, towards the ear; a smile lifts them.
-RIGHT_CHEEK = (50, 205, 187, 117, 123)
-LEFT_CHEEK = (280, 425, 411, 346, 352)
 CHIN, FOREHEAD, NOSE_TIP = 152, 10, 1
 CHEEK = 205  # right cheek beside the nose: lit skin near the mouth
 # Points that neither the jaw nor the lids move (forehead, nose ridge, eye corners, temples): they
@@ -40,8 +37,8 @@ LEFT_EYE_EAR = (362, 385, 387, 263, 373, 380)
 
 
 def control_landmarks() -> tuple[int, ...]:
-    """Landmarks that steer the warp: contours of face, lips, lids, brows, nose and cheeks (no duplicates)."""
+    """Landmarks that steer the warp: contours of face, lips, lids, brows and nose (no duplicates)."""
     groups = (FACE_OVAL, INNER_UPPER, INNER_LOWER, OUTER_UPPER, OUTER_LOWER, RIGHT_UPPER_LID,
               RIGHT_LOWER_LID, LEFT_UPPER_LID, LEFT_LOWER_LID, RIGHT_EYE_CORNERS, LEFT_EYE_CORNERS,
-              RIGHT_LID_FOLD, LEFT_LID_FOLD, RIGHT_BROW, LEFT_BROW, NOSE, RIGHT_CHEEK, LEFT_CHEEK)
+              RIGHT_LID_FOLD, LEFT_LID_FOLD, RIGHT_BROW, LEFT_BROW, NOSE)
     return tuple(dict.fromkeys(i for g in groups for i in g))

@@ -41,8 +41,7 @@ BROW_GATHER = 0.04  # ... and their inner ends towards the middle (face widths)
 FROWN_LID = 0.08  # ... with the upper lids a little lower (of the eye's opening)
 SMILE_LIFT = 0.045  # mouth corners up, in face heights
 SMILE_WIDEN = 0.12  # ... and out, of the mouth's width (each side)
-CHEEK_LIFT = 0.025  # cheeks up, face heights
-SMILE_LOWER_LID = 0.2  # the lower lids rise with the cheeks (of the eye's opening): eyes narrow
+SMILE_LOWER_LID = 0.2  # the lower lids rise as the cheeks would (of the eye's opening): eyes narrow
 SQUINT_LOWER_LID = 0.4  # a squint: lower lids up ...
 SQUINT_UPPER_LID = 0.15  # ... and upper lids down, of the eye's opening
 HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
@@ -78,8 +77,8 @@ class FaceRig:
         pts = lm[idx, :2]
         z = lm[idx, 2]
         dy = {name: np.zeros(n) for name in ("close", "jaw", "press", "blink_l", "blink_r", "brow", "look_down",
-                                             "brow_down", "smile", "squint")}
-        dx = {name: np.zeros(n) for name in ("jaw", "shape", "brow_down", "smile")}
+                                             "brow_frown", "smile", "squint")}
+        dx = {name: np.zeros(n) for name in ("jaw", "shape", "brow_frown", "smile")}
 
         # Mouth: close the photo's lips to a seam first (rest pose), then open them with the jaw.
         left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
@@ -95,7 +94,7 @@ class FaceRig:
             dy["press"][pos[ol]] = -PRESS_THIN * max(0.0, lm[ol, 1] - lm[l, 1])
         drop = JAW_DROP * fh
         nose_y, chin_y = lm[fr.NOSE_TIP, 1], lm[fr.CHIN, 1]
-        for j in fr.FACE_OVAL + fr.RIGHT_CHEEK + fr.LEFT_CHEEK:
+        for j in fr.FACE_OVAL:
             dy["jaw"][pos[j]] = drop * CHIN_FOLLOW * smoothstep((lm[j, 1] - nose_y) / (chin_y - nose_y)) ** 1.5
         for j in fr.INNER_LOWER[1:-1] + fr.OUTER_LOWER[1:-1]:
             dy["jaw"][pos[j]] = drop
@@ -131,31 +130,31 @@ class FaceRig:
             dy["brow"][pos[j]] = -BROW_RAISE * fh * 0.4
 
         # Expressions. A frown lowers the brows and gathers their inner ends; a smile lifts and
-        # widens the mouth's corners (the lips follow by their distance from the middle), lifts the
-        # cheeks and with them the lower lids; a squint narrows the eyes from both lids.
+        # widens the mouth's corners (the lips follow by their distance from the middle) and lifts the
+        # lower lids; a squint narrows the eyes from both lids. Control points on the cheeks would
+        # lift them too, but they bend the spline down to the chest (the torso's breathing and sway
+        # measured less than in pauses), so the cheeks follow the corners through the spline.
         middle = (lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2
         for brow, fold, upper in ((fr.RIGHT_BROW, fr.RIGHT_LID_FOLD, fr.RIGHT_UPPER_LID),
                                   (fr.LEFT_BROW, fr.LEFT_LID_FOLD, fr.LEFT_UPPER_LID)):
             off = np.abs(lm[list(brow), 0] - middle)
             inner = 1 - (off - off.min()) / max(np.ptp(off), 1e-6)
             for j, k in zip(brow, inner):
-                dy["brow_down"][pos[j]] = BROW_LOWER * fh * (0.6 + 0.4 * k)
-                dx["brow_down"][pos[j]] = -np.sign(lm[j, 0] - middle) * BROW_GATHER * fw * k
+                dy["brow_frown"][pos[j]] = BROW_LOWER * fh * (0.6 + 0.4 * k)
+                dx["brow_frown"][pos[j]] = -np.sign(lm[j, 0] - middle) * BROW_GATHER * fw * k
             for j in fold:
-                dy["brow_down"][pos[j]] = 0.5 * BROW_LOWER * fh
+                dy["brow_frown"][pos[j]] = 0.5 * BROW_LOWER * fh
         for j in set(fr.INNER_UPPER + fr.INNER_LOWER + fr.OUTER_UPPER + fr.OUTER_LOWER):
             k = min(1.0, abs(lm[j, 0] - mouth_c[0]) / (mouth_w / 2))
             dy["smile"][pos[j]] = -SMILE_LIFT * fh * k ** 2
             dx["smile"][pos[j]] = np.sign(lm[j, 0] - mouth_c[0]) * SMILE_WIDEN * mouth_w * k
-        for j in fr.RIGHT_CHEEK + fr.LEFT_CHEEK:
-            dy["smile"][pos[j]] = -CHEEK_LIFT * fh
         for upper, lower in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID), (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID)):
             for u, l in zip(upper, lower):
                 opening = max(0.0, lm[l, 1] - lm[u, 1])
                 dy["smile"][pos[l]] = -SMILE_LOWER_LID * opening
                 dy["squint"][pos[l]] = -SQUINT_LOWER_LID * opening
                 dy["squint"][pos[u]] = SQUINT_UPPER_LID * opening
-                dy["brow_down"][pos[u]] = FROWN_LID * opening
+                dy["brow_frown"][pos[u]] = FROWN_LID * opening
 
         # Head ring (moves with the head, the neck part less), anchors and the crop's border.
         cx, cy = portrait.region_center[0] - x0 - 0.5, portrait.region_center[1] - y0 - 0.5
@@ -285,10 +284,10 @@ class FaceRig:
         d = lambda name: self._dy[name][idx]
         dy = (d("close")[None] + opening * d("jaw") + thin * d("press") + col("blink_l") * d("blink_l")
               + col("blink_r") * d("blink_r") + col("brow_raise") * d("brow")
-              + torch.sin(torch.deg2rad(col("gaze_y"))) * d("look_down") + col("brow_down") * d("brow_down")
+              + torch.sin(torch.deg2rad(col("gaze_y"))) * d("look_down") + col("brow_frown") * d("brow_frown")
               + col("smile") * d("smile") + col("squint") * d("squint"))
         dx = (opening * self._dx["jaw"][idx] + shape * self._dx["shape"][idx]
-              + col("brow_down") * self._dx["brow_down"][idx] + col("smile") * self._dx["smile"][idx])
+              + col("brow_frown") * self._dx["brow_frown"][idx] + col("smile") * self._dx["smile"][idx])
         return self._src[idx][None] + torch.stack([dx, dy], dim=2)
 
     def _pose(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:

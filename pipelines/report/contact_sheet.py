@@ -22,7 +22,7 @@ POSES: list[tuple[str, dict[str, float]]] = [
     *[(v, dict(zip(MOUTH_CONTROLS, map(float, MOUTH_SHAPES[VISEME_INDEX[v]])))) for v in ("aa", "oh", "E", "PP", "FF")],
     ("blink", {"blink_l": 1.0, "blink_r": 1.0}),
     ("gaze left", {"gaze_x": -20.0}), ("gaze right", {"gaze_x": 20.0}), ("gaze up", {"gaze_y": -12.0}),
-    ("smile", {"smile": 1.0}), ("frown", {"brow_down": 1.0}), ("brows up", {"brow_raise": 1.0}),
+    ("smile", {"smile": 1.0}), ("frown", {"brow_frown": 1.0}), ("brows up", {"brow_raise": 1.0}),
     ("squint", {"squint": 1.0}),
     ("yaw -12", {"yaw": -12.0}), ("yaw +12", {"yaw": 12.0}),
     ("pitch -8", {"pitch": -8.0}), ("pitch +8", {"pitch": 8.0}),

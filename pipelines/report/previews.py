@@ -9,7 +9,7 @@ from ..face.portrait import Portrait
 
 PLOT_COLOURS = {"yaw": (230, 80, 60), "pitch": (60, 160, 230), "roll": (90, 200, 90),
                 "gaze_x": (40, 90, 200), "blink_l": (200, 120, 220), "brow_raise": (240, 190, 40),
-                "brow_down": (120, 80, 40), "smile": (230, 120, 150), "breath": (40, 170, 170),
+                "brow_frown": (120, 80, 40), "smile": (230, 120, 150), "breath": (40, 170, 170),
                 "sway": (150, 110, 60)}
 
 
