@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from talking_photo.pipelines.common.channels import DRAWN, EXPRESSIONS, GAZE
+from talking_photo.pipelines.common.luma import luma
 from talking_photo.pipelines.face.landmarks import find_model
 from talking_photo.pipelines.face.portrait import analyze_portrait
 from talking_photo.pipelines.motion.head import generate_motion
@@ -48,7 +49,7 @@ def photo(request, astronaut, closed_mouth_photo):
     if request.param == "colour":
         return astronaut
     if request.param == "grayscale":
-        gray = astronaut.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+        gray = luma(astronaut)
         return np.repeat(gray.astype(np.uint8)[..., None], 3, axis=2)
     return closed_mouth_photo
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from talking_photo.pipelines.common.channels import DRAWN
+from talking_photo.pipelines.common.luma import luma
 from talking_photo.pipelines.face import regions as fr
 from talking_photo.pipelines.face.landmarks import detect_faces, find_model
 from talking_photo.pipelines.face.portrait import analyze_portrait
@@ -38,7 +39,7 @@ def _open_mouth(image: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("tint", ["gray", "sepia"])
 def test_the_mouth_keeps_the_photos_tint(astronaut, tint):
-    gray = astronaut.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    gray = luma(astronaut)
     toning = np.array([1.0, 1.0, 1.0]) if tint == "gray" else np.array([1.07, 0.87, 0.62])
     photo = np.clip(gray[..., None] * toning, 0, 255).astype(np.uint8)
     photo_chroma = _chroma(photo.reshape(-1, 3))

@@ -75,9 +75,18 @@ def _emphasis(features: Features) -> np.ndarray:
     return np.clip(rise / (rise.max() + 1e-9), 0, 1)
 
 
+def _impulses(times: list[float], features: Features) -> np.ndarray:
+    """1 at the frame of each time in ``times`` (seconds), else 0."""
+    events = np.zeros(features.n_frames)
+    for t in times:
+        i = int(t * features.fps)
+        if 0 <= i < features.n_frames:
+            events[i] = 1.0
+    return events
+
+
 def _phrase_starts(features: Features) -> np.ndarray:
     """1 at the first frame of speech after every pause (or at the first word), else 0."""
-    starts = np.zeros(features.n_frames)
     if features.timeline is not None and features.timeline.words:
         pause_ends = [p.end for p in features.timeline.pauses()]
         times = [features.timeline.words[0].start] + [w.start for w in features.timeline.words
@@ -86,16 +95,11 @@ def _phrase_starts(features: Features) -> np.ndarray:
         active = features.voice_activity > 0.5
         onsets = np.flatnonzero(active[1:] & ~active[:-1]) + 1
         times = [i / features.fps for i in onsets]
-    for t in times:
-        i = int(t * features.fps)
-        if 0 <= i < features.n_frames:
-            starts[i] = 1.0
-    return starts
+    return _impulses(times, features)
 
 
 def _phrase_ends(features: Features) -> np.ndarray:
     """1 at the frame where each phrase's last word ends (before a pause or at the clip's end)."""
-    ends = np.zeros(features.n_frames)
     if features.timeline is not None and features.timeline.words:
         pause_starts = [p.start for p in features.timeline.pauses()]
         words = features.timeline.words
@@ -103,11 +107,7 @@ def _phrase_ends(features: Features) -> np.ndarray:
     else:
         active = features.voice_activity > 0.5
         times = [i / features.fps for i in np.flatnonzero(active[:-1] & ~active[1:]) + 1]
-    for t in times:
-        i = int(t * features.fps)
-        if 0 <= i < features.n_frames:
-            ends[i] = 1.0
-    return ends
+    return _impulses(times, features)
 
 
 PHRASE_END_S = 1.5  # how long the face dwells on a phrase's end (a smile as it lands)

@@ -108,35 +108,39 @@ class FaceRig:
         for j in set(fr.INNER_UPPER + fr.INNER_LOWER + fr.OUTER_UPPER + fr.OUTER_LOWER):
             dx["shape"][pos[j]] = lm[j, 0] - mouth_c[0]
 
-        # Eyes: upper lid down over the eye (with its skin fold), lower lid up a little.
-        for name, upper, lower, fold in (("blink_r", fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_LID_FOLD),
-                                         ("blink_l", fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_LID_FOLD)):
+        # Eyes, per lid point pair: a blink brings the upper lid down over the eye (with its skin
+        # fold) and the lower lid up a little; looking down or up, the lids follow the iris (per sin
+        # of the gaze's angle, in px); a smile lifts the lower lid, a squint narrows the eye from
+        # both lids, a frown lowers the upper lid a little.
+        iris_radius = {iris: _iris_radius(lm, iris) for iris in (fr.RIGHT_IRIS, fr.LEFT_IRIS)}
+        for name, upper, lower, fold, iris in (
+                ("blink_r", fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_LID_FOLD, fr.RIGHT_IRIS),
+                ("blink_l", fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_LID_FOLD, fr.LEFT_IRIS)):
+            travel = EYEBALL_PER_IRIS * iris_radius[iris]
             for u, l, f in zip(upper, lower, fold):
                 opening = max(0.0, lm[l, 1] - lm[u, 1])
                 dy[name][pos[u]] = BLINK_CLOSE * opening
                 dy[name][pos[f]] = FOLD_FOLLOW * BLINK_CLOSE * opening
                 dy[name][pos[l]] = -LOWER_LID_RISE * opening
-        # Looking down or up: the lids follow the iris (per sin of the gaze's angle, in px).
-        for upper, lower, fold, iris in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_LID_FOLD, fr.RIGHT_IRIS),
-                                         (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_LID_FOLD, fr.LEFT_IRIS)):
-            travel = EYEBALL_PER_IRIS * _iris_radius(lm, iris)
-            for u, l, f in zip(upper, lower, fold):
                 dy["look_down"][pos[u]] = LID_FOLLOWS_GAZE * travel
                 dy["look_down"][pos[f]] = FOLD_FOLLOW * LID_FOLLOWS_GAZE * travel
                 dy["look_down"][pos[l]] = LOWER_LID_FOLLOWS_GAZE * travel
+                dy["smile"][pos[l]] = -SMILE_LOWER_LID * opening
+                dy["squint"][pos[l]] = -SQUINT_LOWER_LID * opening
+                dy["squint"][pos[u]] = SQUINT_UPPER_LID * opening
+                dy["brow_frown"][pos[u]] = FROWN_LID * opening
         for j in fr.RIGHT_BROW + fr.LEFT_BROW:
             dy["brow"][pos[j]] = -BROW_RAISE * fh
         for j in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD:
             dy["brow"][pos[j]] = -BROW_RAISE * fh * 0.4
 
-        # Expressions. A frown lowers the brows and gathers their inner ends; a smile lifts and
-        # widens the mouth's corners (the lips follow by their distance from the middle) and lifts the
-        # lower lids; a squint narrows the eyes from both lids. Control points on the cheeks would
-        # lift them too, but they bend the spline down to the chest (the torso's breathing and sway
-        # measured less than in pauses), so the cheeks follow the corners through the spline.
-        middle = (lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2
-        for brow, fold, upper in ((fr.RIGHT_BROW, fr.RIGHT_LID_FOLD, fr.RIGHT_UPPER_LID),
-                                  (fr.LEFT_BROW, fr.LEFT_LID_FOLD, fr.LEFT_UPPER_LID)):
+        # Expressions (their lids are above). A frown lowers the brows and gathers their inner ends;
+        # a smile lifts and widens the mouth's corners (the lips follow by their distance from the
+        # middle). Control points on the cheeks would lift them too, but they bend the spline down to
+        # the chest (the torso's breathing and sway measured less than in pauses), so the cheeks
+        # follow the corners through the spline.
+        middle = (lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2  # the face's centre line, crop x
+        for brow, fold in ((fr.RIGHT_BROW, fr.RIGHT_LID_FOLD), (fr.LEFT_BROW, fr.LEFT_LID_FOLD)):
             off = np.abs(lm[list(brow), 0] - middle)
             inner = 1 - (off - off.min()) / max(np.ptp(off), 1e-6)
             for j, k in zip(brow, inner):
@@ -148,13 +152,6 @@ class FaceRig:
             k = min(1.0, abs(lm[j, 0] - mouth_c[0]) / (mouth_w / 2))
             dy["smile"][pos[j]] = -SMILE_LIFT * fh * k ** 2
             dx["smile"][pos[j]] = np.sign(lm[j, 0] - mouth_c[0]) * SMILE_WIDEN * mouth_w * k
-        for upper, lower in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID), (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID)):
-            for u, l in zip(upper, lower):
-                opening = max(0.0, lm[l, 1] - lm[u, 1])
-                dy["smile"][pos[l]] = -SMILE_LOWER_LID * opening
-                dy["squint"][pos[l]] = -SQUINT_LOWER_LID * opening
-                dy["squint"][pos[u]] = SQUINT_UPPER_LID * opening
-                dy["brow_frown"][pos[u]] = FROWN_LID * opening
 
         # Head ring (moves with the head, the neck part less), anchors and the crop's border.
         cx, cy = portrait.region_center[0] - x0 - 0.5, portrait.region_center[1] - y0 - 0.5
@@ -185,7 +182,7 @@ class FaceRig:
         rows = np.nonzero(portrait.layer.any(axis=1))[0]
         self.bottom = min(float(self.image_hw[0]), float(rows.max() + 1)) if rows.size else float(self.image_hw[0])
         self.shoulders = min(lm[fr.CHIN, 1] + y0 + 0.5 + SHOULDERS_BELOW_CHIN * fh, self.bottom - 1)
-        self.centre_x = (lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2 + x0 + 0.5
+        self.centre_x = middle + x0 + 0.5
         fade = self.edge_fade(self.source)
         # Depth relief, softly limited: on a turned or tilted head the far cheek's contour lies
         # deep behind the face, and full parallax would drag the face across it (a 2-D warp cannot
@@ -194,7 +191,7 @@ class FaceRig:
         z = zm + DEPTH_RELIEF * fw * np.tanh((z - zm) / (DEPTH_RELIEF * fw))
         zc = zm + HEAD_DEPTH * fw
         depth = np.concatenate([z, np.full(N_RING, zc)])
-        self.pivot = np.array([(lm[fr.CHIN, 0] + lm[fr.FOREHEAD, 0]) / 2, cy + 0.1 * fh, zc])
+        self.pivot = np.array([middle, cy + 0.1 * fh, zc])
         t = lambda v: torch.as_tensor(np.asarray(v, np.float32), device=self.device)
         self._src = t(self.source)
         self._depth = t(depth)
@@ -225,7 +222,7 @@ class FaceRig:
             offset = lm[iris[0], :2] - lm[up[0], :2]
             across = np.array([-along[1], along[0]])
             self.irises.append((float(offset @ along) / width2, float(offset @ across) / width2,
-                                _iris_radius(lm, iris) / np.sqrt(width2)))
+                                iris_radius[iris] / np.sqrt(width2)))
 
     def targets(self, tracks: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Target positions ``[B, K, 2]`` (crop pixels) of all control points for a batch of frames,
