@@ -21,28 +21,36 @@ from ..face import regions as fr
 from .curves import Columns, bounds
 from ..face.portrait import Portrait
 
-UPPER_TEETH = 0.12  # visible height of upper incisors, in mouth widths
-LOWER_TEETH = 0.05
+UPPER_TEETH = 0.12  # visible height of the upper incisors below the resting lip, in mouth widths
+LOWER_TEETH = 0.07  # ... of the lower incisors above the lower lip, once the jaw is wide:
+LOWER_TEETH_FROM = 0.6  # they stay behind the lower lip below this opening,
+LOWER_TEETH_SHADE = 0.6  # and are in the shadow of the upper lip and teeth
 DEFAULT_TEETH = (0.93, 0.89, 0.80)
-# Gaps between teeth, as positions across the mouth (0 = left corner, 1 = right corner): central
-# incisors meet at 0.5, then laterals and canines (further back the gaps are in shadow).
-TOOTH_GAPS = (0.5, 0.4, 0.6, 0.31, 0.69)
-GAP_DARKEN = 0.2
-GAP_WIDTH = 0.01  # of the mouth width
-LIP_SHADOW_PX = 3.0  # the upper lip shades the top of the teeth over this many pixels
+# The teeth stand on an arch: the gaps between them at these angles from the middle (central and
+# lateral incisors, canines), the mouth's corners at CORNER_ANGLE. Seen turned, the arch shifts the
+# gaps towards the turn and crowds the far side together.
+TOOTH_GAP_ANGLES = (0.0, 18.0, -18.0, 33.0, -33.0, 47.0, -47.0)
+CORNER_ANGLE = 62.0
+GAP_DARKEN = 0.12
+GAP_WIDTH = 0.02  # of the mouth width
+LIP_SHADOW = 0.05  # the upper lip shades the top of the upper teeth over this much of the mouth width
 TONGUE_HEIGHT = 0.45  # of the lip gap, mid-mouth, at full opening
-TONGUE_COLOUR = 0.7  # relative to the lip colour
-CAVITY_DARKEN = 0.3
+TONGUE_SOFT = 0.35  # its top fades over this share of its height (it is rounded, not a shelf)
+TONGUE_COLOUR = (0.45, 0.7)  # relative to the lip colour: at its back and at its tip
+CAVITY_DARKEN = 0.45  # the cavity's colour next to the lips, relative to the lip colour ...
+DEPTH_DARKEN = 0.5  # ... darkening by this share at the depth of DEPTH_SCALE mouth widths from the lips
+DEPTH_SCALE = 0.12
+CORNER_DEPTH = 0.6
 SEAM_DARKEN = 0.55
 SEAM_HALF_WIDTH = 0.7  # px
 # Lips closer than this show no teeth or cavity, only the seam: a sliver of teeth between nearly
 # closed lips reads as a parted mouth (an independent face detector measured it so).
 INTERIOR_MIN_GAP_PX, INTERIOR_FADE_PX = 1.5, 2.0
-TEETH_VS_SCLERA = 0.92  # teeth are a little darker than the whites of the eyes in the same light
+TEETH_VS_SCLERA = 0.85  # teeth are darker than the whites of the eyes in the same light
 OWN_TEETH_GAP_PX = 4.0  # a photo whose inner lips are this far apart shows its own teeth
 BRIGHTEST = 0.3  # share of the brightest pixels in the eye (or open mouth) taken as sclera (or teeth)
-SOFTEN_PX = 0.7  # Gaussian blur of the painting, in pixels of the photo's face at 150 px wide
-GRAIN_SIGMA_PX = 1.5  # the photo's grain: skin minus its blur at this scale
+SOFTEN_PX = 0.85  # Gaussian blur of the painting, in pixels of the photo's face at 150 px wide
+GRAIN_PATCH = 0.06  # half the side of the skin patch whose grain is measured, in face widths
 
 
 class MouthInterior:
@@ -54,16 +62,18 @@ class MouthInterior:
         h, w = img.shape[:2]
         lip_pts = lm[list(fr.OUTER_LOWER[2:-2]), :2].astype(int)
         lip = img[np.clip(lip_pts[:, 1] - 2, 0, h - 1), np.clip(lip_pts[:, 0], 0, w - 1)].mean(0)
-        self.teeth = torch.tensor(_teeth_colour(img, lm), device=device, dtype=torch.float32)
+        as_tensor = lambda v: torch.tensor(np.asarray(v, np.float32), device=device)
+        self.teeth = as_tensor(_teeth_colour(img, lm))
         self.grain_level = _grain(img, lm, portrait.face_width)
-        soften = SOFTEN_PX * portrait.face_width / 150.0
+        soften = self.soften_px = SOFTEN_PX * portrait.face_width / 150.0
         self.soften_radius = max(1, int(np.ceil(2.5 * soften)))
         taps = torch.exp(-0.5 * (torch.arange(-self.soften_radius, self.soften_radius + 1) / max(soften, 1e-3)) ** 2)
         self.soften_taps = (taps / taps.sum()).to(device)
         self._grain: torch.Tensor | None = None
-        self.tongue = torch.tensor(lip * TONGUE_COLOUR, device=device, dtype=torch.float32)
-        self.cavity = torch.tensor(lip * CAVITY_DARKEN, device=device, dtype=torch.float32)
-        self.seam = torch.tensor(lip * SEAM_DARKEN, device=device, dtype=torch.float32)
+        self.tongue_back, self.tongue_tip = (as_tensor(lip * k) for k in TONGUE_COLOUR)
+        self.cavity = as_tensor(lip * CAVITY_DARKEN)
+        self.seam = as_tensor(lip * SEAM_DARKEN)
+        self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES, device=device))
 
     def paint(self, crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor,
               teeth_line: torch.Tensor, mouth_width: float, opening: torch.Tensor) -> torch.Tensor:
@@ -72,7 +82,7 @@ class MouthInterior:
         ``teeth_line`` is the upper inner lip at rest (skull-fixed); ``opening`` ``[B]`` scales how
         much of the lower teeth shows.
         """
-        box = bounds(torch.cat([upper, lower], 1), crops.shape[2], crops.shape[3])
+        box = bounds(torch.cat([upper, lower], 1), crops.shape[2], crops.shape[3], pad=2 + self.soften_radius)
         if box is None:
             return crops
         col = Columns(box, upper, lower)
@@ -81,41 +91,74 @@ class MouthInterior:
         alpha = col.between(col.top, col.bottom)
         mid = (col.top + col.bottom) / 2
         seam = col.between(mid - SEAM_HALF_WIDTH, mid + SEAM_HALF_WIDTH)
-        rest = col.sample(teeth_line)
         opening = opening[:, None, None].clamp(0, 1)
+        # Depth: distance from the nearer lip; the cavity and what is in it darken with it.
+        depth = (torch.minimum(ys - col.top, col.bottom - ys) / (DEPTH_SCALE * mouth_width)).clamp(0, 1)
+        depth = torch.maximum(depth, CORNER_DEPTH * (1 - profile))  # the corners go back into the cheeks
+        cavity = self.cavity[None, :, None, None] * (1 - DEPTH_DARKEN * depth[:, None])
+        tongue_height = TONGUE_HEIGHT * (col.bottom - col.top) * profile.sqrt() * opening
+        tongue_top = col.bottom - tongue_height
+        tongue_at = ((ys - tongue_top) / (TONGUE_SOFT * tongue_height).clamp_min(1.0)).clamp(0, 1)
+        tip = ((ys - tongue_top) / tongue_height.clamp_min(1.0)).clamp(0, 1)[:, None]
+        tongue = self.tongue_back[None, :, None, None] + tip * (self.tongue_tip - self.tongue_back)[None, :, None, None]
+        colour = cavity + tongue_at[:, None] * (tongue * (1 - 0.5 * (1 - profile[:, None])) - cavity)
+        arch, facing = self._arch(col, upper)
+        rest = col.sample(teeth_line)
         upper_teeth = (rest + UPPER_TEETH * mouth_width * profile - ys + 0.5).clamp(0, 1)
-        lower_edge = col.bottom - LOWER_TEETH * mouth_width * profile * opening
-        lower_teeth = (ys - lower_edge + 0.5).clamp(0, 1) * (opening > 0.05)
-        teeth = torch.maximum(upper_teeth, lower_teeth) * (0.35 + 0.65 * profile)
-        gap_x = col.left + (col.right - col.left) * torch.tensor(TOOTH_GAPS, dtype=ys.dtype, device=ys.device)
+        lower_show = ((opening - LOWER_TEETH_FROM) / (1 - LOWER_TEETH_FROM)).clamp(0, 1)
+        lower_height = LOWER_TEETH * mouth_width * profile * lower_show
+        lower_teeth = (ys - (col.bottom - lower_height) + 0.5).clamp(0, 1) * lower_height.clamp(max=1.0)
         gap_width = max(0.6, GAP_WIDTH * mouth_width)
-        gaps = torch.exp(-((col.xs[:, None, :, None] - gap_x[:, :, None, :]) / gap_width) ** 2).amax(-1)
-        under_lip = ((ys - col.top) / LIP_SHADOW_PX).clamp(0, 1)
-        tooth_shade = (0.6 + 0.4 * under_lip) * (1 - GAP_DARKEN * gaps) * (0.55 + 0.45 * profile)
-        tongue_top = col.bottom - TONGUE_HEIGHT * (col.bottom - col.top) * profile.sqrt() * opening
-        tongue = (ys - tongue_top + 0.5).clamp(0, 1)[:, None]
-        cavity = self.cavity[None, :, None, None] * (1.0 - 0.4 * profile[:, None])
-        cavity = cavity + tongue * (self.tongue[None, :, None, None] * (0.5 + 0.5 * under_lip[:, None]) - cavity)
-        colour = cavity + teeth[:, None] * (self.teeth[None, :, None, None] * tooth_shade[:, None] - cavity)
+        gaps = torch.exp(-((col.xs[:, None, :, None] - arch[:, :, None, :]) / gap_width) ** 2).amax(-1)
+        under_lip = ((ys - col.top) / (LIP_SHADOW * mouth_width)).clamp(0, 1)
+        shade = (1 - GAP_DARKEN * gaps) * facing * (0.55 + 0.45 * profile)
+        teeth = self.teeth[None, :, None, None] * shade[:, None]
+        colour = colour + lower_teeth[:, None] * (teeth * LOWER_TEETH_SHADE - colour)
+        colour = colour + upper_teeth[:, None] * (teeth * (0.55 + 0.45 * under_lip[:, None]) - colour)
         shows = ((col.bottom - col.top - INTERIOR_MIN_GAP_PX) / INTERIOR_FADE_PX).clamp(0, 1)
         colour = self.seam[None, :, None, None] + shows[:, None] * (colour - self.seam[None, :, None, None])
-        colour = colour + (seam * (1 - alpha))[:, None] * (self.seam[None, :, None, None] - colour)
-        return col.composite(crops, self._like_the_photo(colour, crops, box), torch.maximum(alpha, seam))
+        # Beyond the inner lips' curves lies the lips' shadowed inner edge: the cover reaches a blur's
+        # width over it, so that softening never lets the photo's own mouth show through.
+        colour = self.seam[None, :, None, None] + alpha[:, None] * (colour - self.seam[None, :, None, None])
+        grow = self.soften_px * shows
+        cover = torch.maximum(col.between(col.top - grow, col.bottom + grow), seam)
+        colour, cover = self._like_the_photo(colour, cover, crops, box)
+        return col.composite(crops, colour, cover)
 
-    def _like_the_photo(self, colour: torch.Tensor, crops: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
-        """The painting softened like the photo and given its grain (a fixed pattern: the photo's
-        grain does not flicker either)."""
+    def _arch(self, col: Columns, upper: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Where the gaps between the teeth fall ``[B, 1, G]`` (crop x) and how much each column's teeth
+        face the camera ``[B, 1, W]``: the teeth stand on an arch whose turn is read off where the
+        middle of the upper lip lies between the corners (the photo's own turn and the rendered one)."""
+        corner = np.deg2rad(CORNER_ANGLE)
+        middle = ((upper[:, upper.shape[1] // 2, 0, None, None] - col.left) / (col.right - col.left).clamp_min(1.0))
+        turn = torch.atan((2 * middle.clamp(0.05, 0.95) - 1) * np.sin(corner) / (1 - np.cos(corner)))  # [B, 1, 1]
+        ends = torch.sin(turn - corner), torch.sin(turn + corner)
+        to_u = lambda angle: (torch.sin(angle + turn) - ends[0]) / (ends[1] - ends[0])
+        gaps = col.left + (col.right - col.left) * to_u(self.gap_angles[None, None, :])
+        # Back to an angle per column, for how much of its face each tooth shows.
+        seen = (ends[0] + col.u * (ends[1] - ends[0])).clamp(-1, 1)
+        facing = torch.cos(torch.asin(seen) - turn).clamp_min(0).sqrt()
+        return gaps, facing
+
+    def _like_the_photo(self, colour: torch.Tensor, cover: torch.Tensor, crops: torch.Tensor,
+                        box: tuple[int, int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The painting and its coverage softened like the photo (premultiplied, so the lips' edges
+        are soft and take the cavity's shadow), then given the photo's grain (a fixed pattern: the
+        photo's grain does not flicker either)."""
         import torch.nn.functional as F
 
         radius, taps = self.soften_radius, self.soften_taps
-        c = colour.shape[1]
-        soft = F.conv2d(F.pad(colour, (radius, radius, 0, 0), mode="replicate"), taps.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+        layers = torch.cat([colour * cover[:, None], cover[:, None]], 1)
+        c = layers.shape[1]
+        soft = F.conv2d(F.pad(layers, (radius, radius, 0, 0), mode="replicate"), taps.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
         soft = F.conv2d(F.pad(soft, (0, 0, radius, radius), mode="replicate"), taps.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+        cover = soft[:, 3]
+        colour = soft[:, :3] / cover[:, None].clamp_min(1e-4)
         if self._grain is None or self._grain.shape[-2:] != crops.shape[-2:]:
             generator = torch.Generator().manual_seed(0)
             self._grain = (torch.randn(crops.shape[-2:], generator=generator) * self.grain_level).to(crops.device)
         x0, y0, x1, y1 = box
-        return soft + self._grain[None, None, y0:y1, x0:x1]
+        return colour + self._grain[None, None, y0:y1, x0:x1], cover
 
 
 def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
@@ -141,13 +184,13 @@ def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
 
 
 def _grain(img: np.ndarray, lm: np.ndarray, face_width: float) -> float:
-    """The photo's grain on the skin beside the nose: std of luma minus its blur, 0..1 units."""
-    import cv2
-
+    """The photo's grain on the skin beside the nose, 0..1 units: the finest diagonal detail's median
+    size (a noise estimate that the skin's edges and shading do not inflate)."""
     h, w = img.shape[:2]
     cx, cy = np.clip(lm[fr.CHEEK, :2].astype(int), 0, [w - 1, h - 1])
-    s = max(3, int(0.06 * face_width))
+    s = max(3, int(GRAIN_PATCH * face_width))
     patch = luma(img[max(0, cy - s):cy + s, max(0, cx - s):cx + s])
-    if patch.size < 16:
+    if min(patch.shape) < 4:
         return 0.0
-    return float((patch - cv2.GaussianBlur(patch, (0, 0), GRAIN_SIGMA_PX)).std())
+    diagonal = (patch[:-1, :-1] - patch[:-1, 1:] - patch[1:, :-1] + patch[1:, 1:]) / 2
+    return float(np.median(np.abs(diagonal)) / 0.6745)

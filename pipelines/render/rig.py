@@ -18,10 +18,11 @@ from ..face import regions as fr
 from ..face.portrait import BORDER_FADE, Portrait
 from .gaze import EYEBALL_PER_IRIS
 
-JAW_DROP = 0.10  # lower-lip travel at jaw_open = 1, in face heights
-CHIN_FOLLOW = 0.85  # chin travel relative to the lower lip
+JAW_DROP = 0.17  # lower-lip travel at jaw_open = 1, in face heights
+CHIN_FOLLOW = 1.0  # chin travel relative to the lower lip: one rigid jaw
 UPPER_LIP_RAISE = 0.12  # upper lip rises this fraction of the jaw travel
-CORNER_PULL = 0.05  # mouth corners move in by this fraction of mouth width when the jaw opens
+CORNER_DROP = 0.4  # the mouth's corners go down this fraction of the jaw travel ...
+CORNER_PULL = 0.1  # ... and in by this fraction of the mouth's width: the opening is an oval
 SPREAD = 0.12  # lip points move out by this fraction of their offset from the mouth centre
 ROUND = 0.22  # ... and in by this much when rounding
 PRESS_UNROUND = 1.0  # pressed lips flatten: this share of the rounding goes while they are pressed
@@ -30,9 +31,9 @@ PRESS_THIN = 0.35  # ... and roll in: their outer edges move this share of the l
 # the jaw opens past REST_PRESS_JAW: the relaxed closed mouth of pauses.
 REST_PRESS, REST_PRESS_JAW = 0.8, 0.1
 MIN_LIP_GAP = 0.6  # px left between the inner lips when closed, so the warp never folds
-BLINK_CLOSE = 0.2  # the warp moves the upper lid this far; the eyelid painter does the rest
+BLINK_CLOSE = 0.8  # the warp moves the upper lid (and its skin) this far; the eyelid painter does the rest
 LOWER_LID_RISE = 0.05
-FOLD_FOLLOW = 0.5
+FOLD_FOLLOW = 0.8
 LID_FOLLOWS_GAZE = 0.6  # the upper lid follows the iris up and down by this share of its travel
 LOWER_LID_FOLLOWS_GAZE = 0.25
 BROW_RAISE = 0.05  # in face heights
@@ -92,19 +93,25 @@ class FaceRig:
             dy["close"][pos[ol]] -= half
             dy["press"][pos[ou]] = PRESS_THIN * max(0.0, lm[u, 1] - lm[ou, 1])
             dy["press"][pos[ol]] = -PRESS_THIN * max(0.0, lm[ol, 1] - lm[l, 1])
+        # The jaw opens along the face's own axes (a tilted head drops its chin along its tilt): the
+        # chin and the jaw's contour go down with the lower lip, less the nearer they are to the
+        # joint; the lips open to an oval, the middle of each travelling furthest and the points
+        # towards the corners going with the corners (down a little and in).
         drop = JAW_DROP * fh
+        side = (right - left) / mouth_w
+        down = np.array([-side[1], side[0]])
         nose_y, chin_y = lm[fr.NOSE_TIP, 1], lm[fr.CHIN, 1]
-        for j in fr.FACE_OVAL:
-            dy["jaw"][pos[j]] = drop * CHIN_FOLLOW * smoothstep((lm[j, 1] - nose_y) / (chin_y - nose_y)) ** 1.5
-        for j in fr.INNER_LOWER[1:-1] + fr.OUTER_LOWER[1:-1]:
-            dy["jaw"][pos[j]] = drop
-        for j in fr.INNER_UPPER[1:-1]:
-            dy["jaw"][pos[j]] = -UPPER_LIP_RAISE * drop
-        for j in fr.OUTER_UPPER[1:-1]:
-            dy["jaw"][pos[j]] = -UPPER_LIP_RAISE * drop * 0.5
-        for j in fr.MOUTH_CORNERS:
-            dy["jaw"][pos[j]] = drop * 0.4
-            dx["jaw"][pos[j]] = -np.sign(lm[j, 0] - mouth_c[0]) * CORNER_PULL * mouth_w
+        jaw = {j: down * drop * CHIN_FOLLOW * smoothstep((lm[j, 1] - nose_y) / (chin_y - nose_y)) ** 1.5
+               for j in fr.FACE_OVAL}
+        for lip, middle in ((fr.INNER_LOWER, 1.0), (fr.OUTER_LOWER, 1.0),
+                            (fr.INNER_UPPER, -UPPER_LIP_RAISE), (fr.OUTER_UPPER, -UPPER_LIP_RAISE / 2)):
+            for j in lip:
+                along = (lm[j, :2] - mouth_c) @ side / (mouth_w / 2)
+                arc = np.sqrt(np.clip(1 - along ** 2, 0, 1))
+                jaw[j] = (down * drop * (arc * middle + (1 - arc) * CORNER_DROP)
+                          - side * np.sign(along) * (1 - arc) * CORNER_PULL * mouth_w)
+        for j, (x, y) in jaw.items():
+            dx["jaw"][pos[j]], dy["jaw"][pos[j]] = x, y
         for j in set(fr.INNER_UPPER + fr.INNER_LOWER + fr.OUTER_UPPER + fr.OUTER_LOWER):
             dx["shape"][pos[j]] = lm[j, 0] - mouth_c[0]
 
