@@ -1,7 +1,8 @@
-"""Gaze and expressions read as such to an independent judge: MediaPipe's blendshape classifier,
+"""The face's channels read as such to an independent judge: MediaPipe's blendshape classifier,
 run afresh on rendered frames of three photos (colour, grayscale, a tilted three-quarter face),
-follows each channel over a ramp (r ≥ 0.8); the motion looks at the camera, jumps in small
-saccades, looks away at some phrase boundaries, and keeps still in the `still` style."""
+follows each channel over a ramp (gaze and expressions r ≥ 0.8, the jaw r ≥ 0.9 and reaching 0.3),
+and sees closed eyes at full closure; the motion looks at the camera, jumps in small saccades,
+looks away at some phrase boundaries, and keeps still in the `still` style."""
 from __future__ import annotations
 
 import numpy as np
@@ -58,12 +59,36 @@ def test_the_detector_reads_gaze_and_expressions_from_their_channels(photo, blen
     renderer = Renderer(analyze_portrait(photo))
     correlations = {}
     for channel, (ramp, reading) in READINGS.items():
-        tracks = {c: np.zeros(len(ramp), np.float32) for c in DRAWN}
-        tracks[channel] = np.asarray(ramp, np.float32)
-        frames = renderer.render(tracks).numpy()
+        frames = _frames(renderer, (channel,), ramp)
         scores = [sum(sign * blendshapes(frame)[name] for name, sign in reading.items()) for frame in frames]
         correlations[channel] = float(np.corrcoef(ramp, scores)[0, 1])
     assert all(r >= 0.8 for r in correlations.values()), correlations
+
+
+def _frames(renderer: Renderer, channels: tuple[str, ...], ramp) -> np.ndarray:
+    tracks = {c: np.zeros(len(ramp), np.float32) for c in DRAWN}
+    for channel in channels:
+        tracks[channel] = np.asarray(ramp, np.float32)
+    return renderer.render(tracks).numpy()
+
+
+def test_the_jaw_drops_and_the_lids_close(photo, blendshapes, request):
+    renderer = Renderer(analyze_portrait(photo))
+    ramp = (0, 0.25, 0.5, 0.75, 1)
+    jaw = [blendshapes(frame)["jawOpen"] for frame in _frames(renderer, ("jaw_open",), ramp)]
+    assert np.corrcoef(ramp, jaw)[0, 1] >= 0.9 and jaw[-1] >= 0.3, jaw
+    closed = blendshapes(_frames(renderer, ("blink_l", "blink_r"), (1,))[0])
+    blink = sorted((closed["eyeBlinkLeft"], closed["eyeBlinkRight"]))
+    # On the three-quarter face the near eye is judged here, the far one in the next test.
+    judged = blink[1:] if request.node.callspec.params["photo"] == "three-quarter" else blink
+    assert min(judged) >= 0.5, blink
+
+
+@pytest.mark.xfail(strict=True, reason="the detector reads the far eye of the tilted three-quarter face "
+                                       "as 0.34 closed at full closure (the near eye 0.61)")
+def test_the_far_eye_of_a_three_quarter_face_reads_closed(closed_mouth_photo, blendshapes):
+    closed = blendshapes(_frames(Renderer(analyze_portrait(closed_mouth_photo)), ("blink_l", "blink_r"), (1,))[0])
+    assert min(closed["eyeBlinkLeft"], closed["eyeBlinkRight"]) >= 0.5
 
 
 def test_the_eyes_hold_the_camera_jump_in_saccades_and_look_away_at_phrase_boundaries(features):

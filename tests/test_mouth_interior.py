@@ -1,6 +1,7 @@
 """The inside of the mouth takes its colours from the photo: on a grayscale "old photo" it stays gray,
-on a sepia one it stays sepia (measured inside the open mouth, found by re-detecting the inner lips
-on the rendered frame)."""
+on a sepia one it stays sepia; on colour photos its fine detail is at the level of the skin nearby,
+neither a clean sticker nor harsher than the photo (measured inside the open mouth, found by
+re-detecting the inner lips on the rendered frame)."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,19 +23,55 @@ def _chroma(rgb: np.ndarray) -> np.ndarray:
     return ycc[:, [2, 1]] - 128.0
 
 
-def _open_mouth(image: np.ndarray) -> np.ndarray:
-    """The pixels inside the inner lips of a frame rendered with the jaw wide open, ``[N, 3]``."""
-    import cv2
-
+def _wide_open(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A frame rendered with the jaw wide open, the landmarks re-detected on it, and the mask of
+    the inside of its inner lips (``erode_px`` in from them)."""
     tracks = {c: np.zeros(1, np.float32) for c in DRAWN}
     tracks["jaw_open"][:] = 1.0
     frame = Renderer(analyze_portrait(image)).render(tracks).numpy()[0]
     lm = detect_faces(np.ascontiguousarray(frame), find_model())[0]
+    return frame, lm
+
+
+def _inside(frame: np.ndarray, lm: np.ndarray, erode_px: int) -> np.ndarray:
+    import cv2
+
     mask = np.zeros(frame.shape[:2], np.uint8)
     cv2.fillPoly(mask, [np.round(lm[list(fr.INNER_UPPER) + list(fr.INNER_LOWER[::-1]), :2]).astype(np.int32)], 1)
-    inside = cv2.erode(mask, np.ones((3, 3), np.uint8)).astype(bool)
+    inside = cv2.erode(mask, np.ones((2 * erode_px + 1,) * 2, np.uint8)).astype(bool)
     assert inside.sum() > 40, "the mouth did not open"
-    return frame[inside]
+    return inside
+
+
+def _open_mouth(image: np.ndarray) -> np.ndarray:
+    """The pixels inside the inner lips of a frame rendered with the jaw wide open, ``[N, 3]``."""
+    frame, lm = _wide_open(image)
+    return frame[_inside(frame, lm, 1)]
+
+
+def _fine_detail(gray: np.ndarray, mask: np.ndarray) -> float:
+    """RMS of luma minus its 3×3 median inside ``mask``: grain and fine texture, where a median
+    keeps the edges of teeth and lips (so a real mouth's structure does not count as grain)."""
+    import cv2
+
+    median = cv2.medianBlur(np.clip(gray, 0, 255).astype(np.uint8), 3).astype(np.float64)
+    return float(np.sqrt(np.mean((gray - median)[mask] ** 2)))
+
+
+@pytest.mark.parametrize("which", ["frontal", "three-quarter"])
+def test_the_mouths_fine_detail_matches_the_skins(astronaut, closed_mouth_photo, which):
+    frame, lm = _wide_open(astronaut if which == "frontal" else closed_mouth_photo)
+    gray = luma(frame.astype(np.float64))
+    mouth_width = float(np.linalg.norm(lm[fr.INNER_CORNERS[0], :2] - lm[fr.INNER_CORNERS[1], :2]))
+    inside = _inside(frame, lm, max(1, round(0.05 * mouth_width)))  # the lips' own edges are not inside
+    face_width = float(np.ptp(lm[:, 0]))
+    half = max(3, int(0.06 * face_width))
+    cheeks = np.zeros_like(inside)
+    for j in (205, 425):  # beside the nose, both sides
+        x, y = np.round(lm[j, :2]).astype(int)
+        cheeks[y - half:y + half, x - half:x + half] = True
+    ratio = _fine_detail(gray, inside) / _fine_detail(gray, cheeks)
+    assert 0.5 <= ratio <= 2.0, ratio
 
 
 @pytest.mark.parametrize("tint", ["gray", "sepia"])
