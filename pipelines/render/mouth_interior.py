@@ -1,10 +1,11 @@
 """Synthesised inside of the mouth: dark cavity, tongue, upper teeth fixed to the skull, lower
 teeth with the jaw.
 
-Painted column by column between the target inner-lip curves. Teeth get the gaps between
-incisors and a shadow under the upper lip, so they read as teeth rather than a grey band; the
-tongue rises from the floor of the cavity as the jaw opens. A closed mouth gets a thin dark seam
-so that lips closed over the photo's own teeth never show a white line.
+Painted column by column between the target inner-lip curves. The teeth stand on an arch (their
+gaps shift and crowd as the head turns) in the upper lip's shadow, so they read as teeth rather
+than a grey band; the lower ones show only once the jaw is wide; the cavity darkens with depth and
+the tongue, rounded at its top, rises from its floor as the jaw opens. A closed mouth gets a thin
+dark seam so that lips closed over the photo's own teeth never show a white line.
 
 Every colour comes from the photo, in its own colour space: the teeth from its own teeth where the
 mouth is open, else from the whites of its eyes; cavity and tongue from its lips. So a grayscale or
