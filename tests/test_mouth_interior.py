@@ -23,9 +23,8 @@ def _chroma(rgb: np.ndarray) -> np.ndarray:
     return ycc[:, [2, 1]] - 128.0
 
 
-def _wide_open(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A frame rendered with the jaw wide open, the landmarks re-detected on it, and the mask of
-    the inside of its inner lips (``erode_px`` in from them)."""
+def _wide_open(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A frame rendered with the jaw wide open and the landmarks re-detected on it."""
     tracks = {c: np.zeros(1, np.float32) for c in DRAWN}
     tracks["jaw_open"][:] = 1.0
     frame = Renderer(analyze_portrait(image)).render(tracks).numpy()[0]
@@ -34,6 +33,7 @@ def _wide_open(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _inside(frame: np.ndarray, lm: np.ndarray, erode_px: int) -> np.ndarray:
+    """The mask of the inside of the inner lips, ``erode_px`` in from them."""
     import cv2
 
     mask = np.zeros(frame.shape[:2], np.uint8)
@@ -67,7 +67,7 @@ def test_the_mouths_fine_detail_matches_the_skins(astronaut, closed_mouth_photo,
     face_width = float(np.ptp(lm[:, 0]))
     half = max(3, int(0.06 * face_width))
     cheeks = np.zeros_like(inside)
-    for j in (205, 425):  # beside the nose, both sides
+    for j in (fr.CHEEK, 425):  # beside the nose, both sides (425 mirrors CHEEK)
         x, y = np.round(lm[j, :2]).astype(int)
         cheeks[y - half:y + half, x - half:x + half] = True
     ratio = _fine_detail(gray, inside) / _fine_detail(gray, cheeks)

@@ -103,12 +103,12 @@ class FaceRig:
         nose_y, chin_y = lm[fr.NOSE_TIP, 1], lm[fr.CHIN, 1]
         jaw = {j: down * drop * CHIN_FOLLOW * smoothstep((lm[j, 1] - nose_y) / (chin_y - nose_y)) ** 1.5
                for j in fr.FACE_OVAL}
-        for lip, middle in ((fr.INNER_LOWER, 1.0), (fr.OUTER_LOWER, 1.0),
+        for lip, travel in ((fr.INNER_LOWER, 1.0), (fr.OUTER_LOWER, 1.0),
                             (fr.INNER_UPPER, -UPPER_LIP_RAISE), (fr.OUTER_UPPER, -UPPER_LIP_RAISE / 2)):
             for j in lip:
                 along = (lm[j, :2] - mouth_c) @ side / (mouth_w / 2)
                 arc = np.sqrt(np.clip(1 - along ** 2, 0, 1))
-                jaw[j] = (down * drop * (arc * middle + (1 - arc) * CORNER_DROP)
+                jaw[j] = (down * drop * (arc * travel + (1 - arc) * CORNER_DROP)
                           - side * np.sign(along) * (1 - arc) * CORNER_PULL * mouth_w)
         for j, (x, y) in jaw.items():
             dx["jaw"][pos[j]], dy["jaw"][pos[j]] = x, y
