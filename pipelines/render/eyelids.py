@@ -2,6 +2,8 @@
 
 Warping alone squeezes the iris into a smear on small eyes; painting the lid from the skin just
 above the lash line (sampled per column from the same frame) closes the eye cleanly at any size.
+The painted lid is almond-shaped: it meets the eye's corners, fades in there and at its top, so no
+outline of the open eye or of a box is left, and it carries the photo's grain.
 """
 from __future__ import annotations
 
@@ -9,41 +11,61 @@ import torch
 import torch.nn.functional as F
 
 from .curves import Columns, bounds
+from .grain import Grain
 
-SKIN_ABOVE = (0.6, 0.8, 1.0)  # sample lid skin at these fractions of the eye opening above the lash line
-SKIN_SMOOTH = 0.6  # ... and average it across columns over this fraction of the opening (no streaks)
-LID_SHADE = 0.9  # lid skin darkens slightly towards its edge
-LASH_WIDTH = 0.18  # of the eye opening (at least LASH_MIN_PX): closed lashes form a thick dark line,
+# Lid skin is sampled at these fractions of the eye opening above the lash line; per column the
+# brightest sample is taken (after smoothing across columns): brow hair and the crease's shadow
+# above a deep-set eye are darker than the lid, which bulges forward into the light when closed.
+SKIN_ABOVE = (0.5, 0.75, 1.0, 1.25, 1.5)
+SKIN_SMOOTH = 1.0  # ... averaged across columns over this fraction of the opening (no streaks)
+LID_SHADE = 0.2  # the lid darkens towards its lash line by this share (it turns away from the light)
+CREASE_SHADE = 0.06  # ... and slightly towards its top
+LASH_WIDTH = 0.3  # of the eye opening (at least LASH_MIN_PX): closed lashes form a thick dark line,
 LASH_MIN_PX = 1.3
-LASH_DARK = 0.35  # ... at most this bright relative to the lid skin (the photo's own lash row may be pale)
+LASH_DARK = 0.35  # ... this bright relative to the lid skin
 LASH_COVER = 0.5  # the lid also covers the open eye's own upper lash line, this far above the lid curve,
 LID_FEATHER = 0.35  # ... fading in over this much of the opening above that (no outline of the open eye)
+LOWER_OVERLAP = 0.12  # the closed lid reaches this far past the lower lid curve (no white line below it)
+CORNER_SOFT = 0.08  # of the eye's width: the lid fades in over this at each corner
 
 
 def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, blink: torch.Tensor,
-                 opening_px: float) -> torch.Tensor:
+                 opening_px: float, grain: Grain) -> torch.Tensor:
     """Cover the eye between lid curves ``upper``/``lower`` ``[B, N, 2]`` (x ascending) to ``blink`` ``[B]``."""
     if not bool((blink > 0.01).any()):
         return crops
-    box = bounds(torch.cat([upper, lower], 1), crops.shape[2], crops.shape[3])
+    reach_px = int(opening_px * (LASH_COVER + LID_FEATHER + LOWER_OVERLAP)) + 3
+    box = bounds(torch.cat([upper, lower], 1), crops.shape[2], crops.shape[3], pad=reach_px)
     if box is None:
         return crops
     col = Columns(box, upper, lower)
     b = blink[:, None, None].clamp(0, 1)
-    edge = col.top + b * (col.bottom - col.top)
-    feather = max(1.0, LID_FEATHER * opening_px)
-    reach = col.top - max(1.0, LASH_COVER * opening_px) * b
-    cover = ((col.ys - reach + feather) / feather).clamp(0, 1) * col.between(reach - feather, edge) * (b > 0.01)
-    skin = sum(col.gather_rows(crops, col.top - max(1.5, f * opening_px)) for f in SKIN_ABOVE) / len(SKIN_ABOVE)
-    k = max(1, int(SKIN_SMOOTH * opening_px) // 2 * 2 + 1)  # odd width; a single row per column streaks
-    if k > 1 and skin.shape[-1] > 1:
-        flat = F.pad(skin[:, :, 0], (k // 2, k // 2), mode="replicate")
-        skin = F.avg_pool1d(flat, k, stride=1)[:, :, None]
-    lash = torch.minimum(col.gather_rows(crops, col.top), skin * LASH_DARK)
-    depth = ((col.ys - col.top) / (edge - col.top).clamp_min(1.0)).clamp(0, 1)  # 0 at top .. 1 at edge
-    colour = skin * (1 - (1 - LID_SHADE) * depth[:, None])
-    taper = (1 - (2 * col.u - 1) ** 2).clamp_min(0).sqrt()  # lashes thin out towards the corners
-    width = max(LASH_MIN_PX, LASH_WIDTH * opening_px) * (0.5 + 0.5 * taper)
-    lash_alpha = col.between(edge - width, edge + 0.3) * b.clamp(0, 1) * (0.6 + 0.4 * taper)
-    colour = colour + lash_alpha[:, None] * (lash - colour)
+    taper = (1 - (2 * col.u - 1) ** 2).clamp_min(0).sqrt()  # 1 mid-eye, 0 at the corners
+    x = col.xs[:, None, :]
+    soft = CORNER_SOFT * (col.right - col.left).clamp_min(1.0)
+    span = ((x - col.left) / soft).clamp(0, 1) * ((col.right - x) / soft).clamp(0, 1)
+    edge = col.top + b * (col.bottom + LOWER_OVERLAP * opening_px * taper - col.top)
+    reach = col.top - LASH_COVER * opening_px * b * taper
+    feather = max(1.0, LID_FEATHER * opening_px) * taper + 0.5
+    cover = ((col.ys - reach + feather) / feather).clamp(0, 1) * (edge - col.ys + 0.5).clamp(0, 1) * span * (b > 0.01)
+    skin = _lid_skin(crops, col, opening_px)
+    depth = ((col.ys - reach) / (edge - reach).clamp_min(1.0)).clamp(0, 1)  # 0 at its top .. 1 at the lashes
+    colour = skin * (1 - LID_SHADE * depth ** 2 - CREASE_SHADE * (1 - depth) ** 2)[:, None]
+    width = max(LASH_MIN_PX, LASH_WIDTH * opening_px) * (0.5 + 0.5 * taper)  # lashes thin out to the corners
+    lash = (1 - ((col.ys - edge + width / 2) / (width / 2 + 0.5)).abs()).clamp(0, 1) ** 0.7
+    lash_alpha = lash * b * (0.6 + 0.4 * taper) * span
+    colour = colour + lash_alpha[:, None] * (skin * LASH_DARK - colour) + grain.over(crops, box)
     return col.composite(crops, colour, torch.maximum(cover, lash_alpha))
+
+
+def _lid_skin(crops: torch.Tensor, col: Columns, opening_px: float) -> torch.Tensor:
+    """Per column ``[B, 3, 1, W]``: the brightest of the skin samples above the eye, each smoothed
+    across columns."""
+    samples = torch.stack([col.gather_rows(crops, col.top - max(1.5, f * opening_px)) for f in SKIN_ABOVE])
+    k = max(1, int(SKIN_SMOOTH * opening_px) // 2 * 2 + 1)  # odd width; a single column streaks
+    if k > 1 and samples.shape[-1] > 1:
+        s, b, c, _, w = samples.shape
+        flat = F.pad(samples.reshape(s * b, c, w), (k // 2, k // 2), mode="replicate")
+        samples = F.avg_pool1d(flat, k, stride=1).reshape(s, b, c, 1, w)
+    brightest = samples.mean(2, keepdim=True).argmax(0, keepdim=True).expand(-1, -1, samples.shape[2], -1, -1)
+    return samples.gather(0, brightest)[0]

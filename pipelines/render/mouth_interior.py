@@ -20,6 +20,7 @@ import torch
 from ..common.luma import luma
 from ..face import regions as fr
 from .curves import Columns, bounds
+from .grain import Grain
 from ..face.portrait import Portrait
 
 UPPER_TEETH = 0.12  # visible height of the upper incisors below the resting lip, in mouth widths
@@ -51,13 +52,12 @@ TEETH_VS_SCLERA = 0.85  # teeth are darker than the whites of the eyes in the sa
 OWN_TEETH_GAP_PX = 4.0  # a photo whose inner lips are this far apart shows its own teeth
 BRIGHTEST = 0.3  # share of the brightest pixels in the eye (or open mouth) taken as sclera (or teeth)
 SOFTEN_PX = 0.85  # Gaussian blur of the painting, in pixels of the photo's face at 150 px wide
-GRAIN_PATCH = 0.06  # half the side of the skin patch whose grain is measured, in face widths
 
 
 class MouthInterior:
     """Colours sampled from the photo once; ``paint`` composites the interior into warped crops."""
 
-    def __init__(self, portrait: Portrait, device: torch.device):
+    def __init__(self, portrait: Portrait, device: torch.device, grain: Grain):
         img = portrait.image.astype(np.float32) / 255.0
         lm = portrait.landmarks
         h, w = img.shape[:2]
@@ -65,12 +65,11 @@ class MouthInterior:
         lip = img[np.clip(lip_pts[:, 1] - 2, 0, h - 1), np.clip(lip_pts[:, 0], 0, w - 1)].mean(0)
         as_tensor = lambda v: torch.tensor(np.asarray(v, np.float32), device=device)
         self.teeth = as_tensor(_teeth_colour(img, lm))
-        self.grain_level = _grain(img, lm, portrait.face_width)
+        self.grain = grain
         soften = self.soften_px = SOFTEN_PX * portrait.face_width / 150.0
         self.soften_radius = max(1, int(np.ceil(2.5 * soften)))
         taps = torch.exp(-0.5 * (torch.arange(-self.soften_radius, self.soften_radius + 1) / max(soften, 1e-3)) ** 2)
         self.soften_taps = (taps / taps.sum()).to(device)
-        self._grain: torch.Tensor | None = None
         self.tongue_back, self.tongue_tip = (as_tensor(lip * k) for k in TONGUE_COLOUR)
         self.cavity = as_tensor(lip * CAVITY_DARKEN)
         self.seam = as_tensor(lip * SEAM_DARKEN)
@@ -155,11 +154,7 @@ class MouthInterior:
         soft = F.conv2d(F.pad(soft, (0, 0, radius, radius), mode="replicate"), taps.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
         cover = soft[:, 3]
         colour = soft[:, :3] / cover[:, None].clamp_min(1e-4)
-        if self._grain is None or self._grain.shape[-2:] != crops.shape[-2:]:
-            generator = torch.Generator().manual_seed(0)
-            self._grain = (torch.randn(crops.shape[-2:], generator=generator) * self.grain_level).to(crops.device)
-        x0, y0, x1, y1 = box
-        return colour + self._grain[None, None, y0:y1, x0:x1], cover
+        return colour + self.grain.over(crops, box), cover
 
 
 def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
@@ -183,15 +178,3 @@ def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     bright = pixels[brightness >= np.quantile(brightness, 1 - BRIGHTEST)]
     return (bright.mean(0) * scale).astype(np.float32)
 
-
-def _grain(img: np.ndarray, lm: np.ndarray, face_width: float) -> float:
-    """The photo's grain on the skin beside the nose, 0..1 units: the finest diagonal detail's median
-    size (a noise estimate that the skin's edges and shading do not inflate)."""
-    h, w = img.shape[:2]
-    cx, cy = np.clip(lm[fr.CHEEK, :2].astype(int), 0, [w - 1, h - 1])
-    s = max(3, int(GRAIN_PATCH * face_width))
-    patch = luma(img[max(0, cy - s):cy + s, max(0, cx - s):cx + s])
-    if min(patch.shape) < 4:
-        return 0.0
-    diagonal = (patch[:-1, :-1] - patch[:-1, 1:] - patch[1:, :-1] + patch[1:, 1:]) / 2
-    return float(np.median(np.abs(diagonal)) / 0.6745)

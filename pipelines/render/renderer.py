@@ -25,6 +25,7 @@ from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
 from .eyelids import paint_eyelid
+from .grain import Grain
 from .gaze import iris_shift, move_iris
 from .mouth_interior import MouthInterior
 from .rig import FaceRig
@@ -129,7 +130,8 @@ class Renderer:
         self.device = torch.device(device)
         self.portrait = portrait
         self.rig = FaceRig(portrait, self.device)
-        self.interior = MouthInterior(portrait, self.device)
+        self.grain = Grain(portrait)
+        self.interior = MouthInterior(portrait, self.device, self.grain)
         x0, y0, x1, y1 = portrait.crop
         self.crop = (x0, y0, x1, y1)
         h, w = y1 - y0, x1 - x0
@@ -295,7 +297,7 @@ class Renderer:
             turn = iris_shift(t["gaze_x"], t["gaze_y"], radius)
             shift = turn[:, :1] * along + turn[:, 1:] * across
             warped = move_iris(warped, at[:, upper], at[:, lower], centre, radius, shift)
-            warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening)
+            warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening, self.grain)
         return warped
 
 
