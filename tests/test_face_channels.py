@@ -1,13 +1,15 @@
 """The face's channels read as such to an independent judge: MediaPipe's blendshape classifier,
 run afresh on rendered frames of three photos (colour, grayscale, a tilted three-quarter face),
 follows each channel over a ramp (gaze and expressions r ≥ 0.8, the jaw r ≥ 0.9 and reaching 0.3),
-and sees closed eyes at full closure; the motion looks at the camera, jumps in small saccades,
-looks away at some phrase boundaries, and keeps still in the `still` style."""
+and sees closed eyes at full closure, as closed as a real person's own closed eyes read; the motion
+looks at the camera, jumps in small saccades, looks away at some phrase boundaries, and keeps still
+in the `still` style."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from conftest import media_file
 from talking_photo.pipelines.common.channels import DRAWN, EXPRESSIONS, GAZE
 from talking_photo.pipelines.common.luma import luma
 from talking_photo.pipelines.face.landmarks import find_model
@@ -84,11 +86,41 @@ def test_the_jaw_drops_and_the_lids_close(photo, blendshapes, request):
     assert min(judged) >= 0.5, blink
 
 
-@pytest.mark.xfail(strict=True, reason="the detector reads the far eye of the tilted three-quarter face "
-                                       "as 0.34 closed at full closure (the near eye 0.61)")
-def test_the_far_eye_of_a_three_quarter_face_reads_closed(closed_mouth_photo, blendshapes):
-    closed = blendshapes(_frames(Renderer(analyze_portrait(closed_mouth_photo)), ("blink_l", "blink_r"), (1,))[0])
-    assert min(closed["eyeBlinkLeft"], closed["eyeBlinkRight"]) >= 0.5
+def _photo(name: str) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(media_file(name)).convert("RGB"))
+
+
+def _closed(photo: np.ndarray, blendshapes) -> tuple[float, float]:
+    closed = blendshapes(_frames(Renderer(analyze_portrait(photo)), ("blink_l", "blink_r"), (1,))[0])
+    return closed["eyeBlinkLeft"], closed["eyeBlinkRight"]
+
+
+def test_a_rendered_blink_reads_as_closed_as_the_persons_own(blendshapes):
+    """The same man filmed with his eyes open and, a moment later, closed: our closure of the open
+    frame must read (nearly) as closed as his own (0.60/0.68 against his 0.57/0.59)."""
+    own = blendshapes(_photo("real_closed_eyes.jpg"))
+    own = min(own["eyeBlinkLeft"], own["eyeBlinkRight"])
+    assert own >= 0.5, f"the judge no longer reads a real closed eye as closed ({own:.2f})"
+    assert min(_closed(_photo("real_open_eyes.jpg"), blendshapes)) >= 0.9 * own
+
+
+HARD_EYES = {
+    # photo: what the detector reads at full closure (left, right), and why it is hard
+    "three-quarter": "0.58/0.28: the far eye of a tilted, turned face",
+    "glasses": "0.33/0.33: a small face (300 px) with dark eyes behind glasses",
+    "painted": "0.52/0.46: the far eye of the Mona Lisa's three-quarter face",
+}
+
+
+@pytest.mark.parametrize("name", HARD_EYES)
+def test_closed_eyes_read_closed_behind_glasses_and_on_a_turned_faces_far_side(name, closed_mouth_photo,
+                                                                               blendshapes, request):
+    request.applymarker(pytest.mark.xfail(strict=True, reason=f"the detector reads {HARD_EYES[name]}"))
+    photo = {"three-quarter": lambda: closed_mouth_photo, "glasses": lambda: _photo("glasses_face.jpg"),
+             "painted": lambda: _photo("painted_three_quarter.jpg")}[name]()
+    assert min(_closed(photo, blendshapes)) >= 0.5
 
 
 def test_the_eyes_hold_the_camera_jump_in_saccades_and_look_away_at_phrase_boundaries(features):

