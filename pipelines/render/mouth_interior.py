@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..common.luma import luma
 from ..face import regions as fr
@@ -145,8 +146,6 @@ class MouthInterior:
         """The painting and its coverage softened like the photo (premultiplied, so the lips' edges
         are soft and take the cavity's shadow), then given the photo's grain (a fixed pattern: the
         photo's grain does not flicker either)."""
-        import torch.nn.functional as F
-
         radius, taps = self.soften_radius, self.soften_taps
         layers = torch.cat([colour * cover[:, None], cover[:, None]], 1)
         c = layers.shape[1]
