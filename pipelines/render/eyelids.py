@@ -27,6 +27,9 @@ LASH_COVER = 0.5  # the lid also covers the open eye's own upper lash line, this
 LID_FEATHER = 0.35  # ... fading in over this much of the opening above that (no outline of the open eye)
 LOWER_OVERLAP = 0.12  # the closed lid reaches this far past the lower lid curve (no white line below it)
 CORNER_SOFT = 0.08  # of the eye's width: the lid fades in over this at each corner
+CORNER_REACH = 0.1  # of the eye's width: the closed lid reaches this far past each landmark corner,
+# along the eye's midline: the landmarks sit inside the visible corners, whose dark lashes and
+# shadow would otherwise stay as spots beside a closed eye.
 
 
 def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, blink: torch.Tensor,
@@ -34,6 +37,7 @@ def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, 
     """Cover the eye between lid curves ``upper``/``lower`` ``[B, N, 2]`` (x ascending) to ``blink`` ``[B]``."""
     if not bool((blink > 0.01).any()):
         return crops
+    upper, lower = _reach_past_corners(upper, lower)
     reach_px = int(opening_px * (LASH_COVER + LID_FEATHER + LOWER_OVERLAP)) + 3
     box = bounds(torch.cat([upper, lower], 1), crops.shape[2], crops.shape[3], pad=reach_px)
     if box is None:
@@ -56,6 +60,21 @@ def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, 
     lash_alpha = lash * b * (0.6 + 0.4 * taper) * span
     colour = colour + lash_alpha[:, None] * (skin * LASH_DARK - colour) + grain.over(crops, box)
     return col.composite(crops, colour, torch.maximum(cover, lash_alpha))
+
+
+def _reach_past_corners(upper: torch.Tensor, lower: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both lid curves with a shared point added beyond each corner, CORNER_REACH of the eye's width
+    out along the line from the midline a quarter of the way in through the corner."""
+    mid = (upper + lower) / 2
+    k = max(1, mid.shape[1] // 4)
+    reach = CORNER_REACH * (mid[:, -1:, :1] - mid[:, :1, :1]).clamp_min(1.0)
+
+    def beyond(corner: torch.Tensor, inner: torch.Tensor) -> torch.Tensor:
+        out = corner - inner
+        return corner + out * reach / out[..., :1].abs().clamp_min(1e-3)
+
+    left, right = beyond(mid[:, :1], mid[:, k:k + 1]), beyond(mid[:, -1:], mid[:, -1 - k:-k])
+    return torch.cat([left, upper, right], 1), torch.cat([left, lower, right], 1)
 
 
 def _lid_skin(crops: torch.Tensor, col: Columns, opening_px: float) -> torch.Tensor:
