@@ -25,9 +25,9 @@ from .grain import Grain
 from ..face.portrait import Portrait
 
 UPPER_TEETH = 0.12  # visible height of the upper incisors below the resting lip, in mouth widths
-LOWER_TEETH = 0.07  # ... of the lower incisors above the lower lip, once the jaw is wide:
+LOWER_TEETH = 0.04  # ... of the lower incisors above the lower lip, once the jaw is wide:
 LOWER_TEETH_FROM = 0.6  # they stay behind the lower lip below this opening,
-LOWER_TEETH_SHADE = 0.6  # and are in the shadow of the upper lip and teeth
+LOWER_TEETH_SHADE = 0.65  # and are in the shadow of the upper lip and teeth
 DEFAULT_TEETH = (0.93, 0.89, 0.80)
 # The teeth stand on an arch: the gaps between them at these angles from the middle (central and
 # lateral incisors, canines), the mouth's corners at CORNER_ANGLE. Seen turned, the arch shifts the
@@ -39,7 +39,9 @@ GAP_WIDTH = 0.02  # of the mouth width
 LIP_SHADOW = 0.05  # the upper lip shades the top of the upper teeth over this much of the mouth width
 TONGUE_HEIGHT = 0.45  # of the lip gap, mid-mouth, at full opening
 TONGUE_SOFT = 0.35  # its top fades over this share of its height (it is rounded, not a shelf)
-TONGUE_COLOUR = (0.45, 0.7)  # relative to the lip colour: at its back and at its tip
+TONGUE_COLOUR = (0.45, 0.7)  # relative to the lip colour: at its back and at its tip,
+TONGUE_CHROMA = 1.6  # with this much more colour (wet, redder than the lips' skin; gray stays gray),
+TONGUE_CHROMA_MAX = 0.25  # but no channel further than this from its luma (lipstick is not the tongue's)
 CAVITY_DARKEN = 0.45  # the cavity's colour next to the lips, relative to the lip colour ...
 DEPTH_DARKEN = 0.5  # ... darkening by this share at the depth of DEPTH_SCALE mouth widths from the lips
 DEPTH_SCALE = 0.12
@@ -61,9 +63,7 @@ class MouthInterior:
     def __init__(self, portrait: Portrait, device: torch.device, grain: Grain):
         img = portrait.image.astype(np.float32) / 255.0
         lm = portrait.landmarks
-        h, w = img.shape[:2]
-        lip_pts = lm[list(fr.OUTER_LOWER[2:-2]), :2].astype(int)
-        lip = img[np.clip(lip_pts[:, 1] - 2, 0, h - 1), np.clip(lip_pts[:, 0], 0, w - 1)].mean(0)
+        lip = _lip_colour(img, lm)
         as_tensor = lambda v: torch.tensor(np.asarray(v, np.float32), device=device)
         self.teeth = as_tensor(_teeth_colour(img, lm))
         self.grain = grain
@@ -71,7 +71,9 @@ class MouthInterior:
         self.soften_radius = max(1, int(np.ceil(2.5 * soften)))
         taps = torch.exp(-0.5 * (torch.arange(-self.soften_radius, self.soften_radius + 1) / max(soften, 1e-3)) ** 2)
         self.soften_taps = (taps / taps.sum()).to(device)
-        self.tongue_back, self.tongue_tip = (as_tensor(lip * k) for k in TONGUE_COLOUR)
+        chroma = lip - luma(lip)
+        tongue = luma(lip) + chroma * min(TONGUE_CHROMA, TONGUE_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6))
+        self.tongue_back, self.tongue_tip = (as_tensor(np.clip(tongue * k, 0, 1)) for k in TONGUE_COLOUR)
         self.cavity = as_tensor(lip * CAVITY_DARKEN)
         self.seam = as_tensor(lip * SEAM_DARKEN)
         self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES, device=device))
@@ -154,6 +156,16 @@ class MouthInterior:
         cover = soft[:, 3]
         colour = soft[:, :3] / cover[:, None].clamp_min(1e-4)
         return colour + self.grain.over(crops, box), cover
+
+
+def _lip_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """RGB 0..1 of the lower lip: the median along its middle (between its outer and inner edges,
+    corners left out), so a highlight on the lip or skin beside a turned mouth does not tint it."""
+    h, w = img.shape[:2]
+    middle = (lm[list(fr.OUTER_LOWER[2:-2]), :2] + lm[list(fr.INNER_LOWER[2:-2]), :2]) / 2
+    x = np.clip(np.round(middle[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(middle[:, 1]).astype(int), 0, h - 1)
+    return np.median(img[y, x], axis=0)
 
 
 def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:

@@ -105,10 +105,15 @@ class FaceRig:
         nose_y, chin_y = lm[fr.NOSE_TIP, 1], lm[fr.CHIN, 1]
         jaw = {j: down * drop * CHIN_FOLLOW * smoothstep((lm[j, 1] - nose_y) / (chin_y - nose_y)) ** 1.5
                for j in fr.FACE_OVAL}
+        # The oval's deepest point is the lips' own middle, which a turned face shows off the centre
+        # between the corners: the far half of the opening is foreshortened, not a round O.
+        middle = (np.mean([lm[j, :2] for j in fr.INNER_LIP_MIDDLE], axis=0) - left) @ side
+        middle = float(np.clip(middle, 0.2 * mouth_w, 0.8 * mouth_w))
         for lip, travel in ((fr.INNER_LOWER, 1.0), (fr.OUTER_LOWER, 1.0),
                             (fr.INNER_UPPER, -UPPER_LIP_RAISE), (fr.OUTER_UPPER, -UPPER_LIP_RAISE / 2)):
             for j in lip:
-                along = (lm[j, :2] - mouth_c) @ side / (mouth_w / 2)
+                x = (lm[j, :2] - left) @ side
+                along = (x - middle) / (middle if x < middle else mouth_w - middle)
                 arc = np.sqrt(np.clip(1 - along ** 2, 0, 1))
                 jaw[j] = (down * drop * (arc * travel + (1 - arc) * CORNER_DROP)
                           - side * np.sign(along) * (1 - arc) * CORNER_PULL * mouth_w)
