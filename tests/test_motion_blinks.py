@@ -140,3 +140,20 @@ def test_blinks_on_motion_made_elsewhere_and_channels_the_renderer_cannot_draw(m
         frame_tracks(monologue, Motion(FPS, n - 1, {}))
     with pytest.raises(InputError, match="at 30 fps"):
         frame_tracks(monologue, Motion(30.0, n, {}))
+
+
+def test_phrases_are_found_alike_from_the_words_and_from_the_voice_alone():
+    """Phrase gestures, look-aways and blinks are placed by ``Features.phrases``/``pauses``: from the
+    timeline's words, or for a recording without one from voice activity, to within two frames."""
+    import dataclasses
+
+    speech = synthesize_speech("We start now. This part is loud and clear! Then we rest. And we finish, calmly.",
+                               sentence_pause_s=1.0, seed=0)
+    features = compute_features(Audio(speech.samples, speech.sample_rate), FPS, speech.timeline)
+    from_words = features.phrases()
+    from_voice = dataclasses.replace(features, timeline=None).phrases()
+    assert len(from_words) == 4, from_words
+    assert len(from_voice) == len(from_words), (from_words, from_voice)
+    assert np.abs(np.subtract(from_voice, from_words)).max() <= 2 / FPS, (from_words, from_voice)
+    between = [(end, start) for (_, end), (start, _) in zip(from_words, from_words[1:])]
+    assert all(gap in features.pauses() for gap in between), (between, features.pauses())

@@ -76,9 +76,7 @@ def inject_blinks(motion: Motion, features: Features | None = None, rate_per_min
         raise InputError(f"blink duration {duration_s} s is outside 0.1..0.4 s.")
     n, fps = motion.n_frames, motion.fps
     rng = np.random.default_rng(seed)
-    pauses = []
-    if features is not None and features.timeline is not None:
-        pauses = [(p.start, p.end) for p in features.timeline.pauses()]
+    pauses = features.pauses() if features is not None else []
     starts = list(times) if times is not None else plan_blinks(n / fps, rate_per_min, pauses, rng)
     closure = np.zeros(n, np.float32)
     shape = blink_shape(duration_s, fps)

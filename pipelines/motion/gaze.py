@@ -34,14 +34,6 @@ def _steps(times: list[float], values: list[tuple[float, float]], n: int, fps: f
     return out
 
 
-def _pauses(features: Features) -> list[tuple[float, float]]:
-    if features.timeline is not None:
-        return [(p.start, p.end) for p in features.timeline.pauses()]
-    quiet = features.voice_activity <= 0.5
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(int), [0]])))
-    return [(a / features.fps, b / features.fps) for a, b in zip(edges[::2], edges[1::2])]
-
-
 def gaze_motion(features: Features, head: dict[str, np.ndarray], saccade_deg: float, look_away_p: float,
                 rng: np.random.Generator) -> dict[str, np.ndarray]:
     """``gaze_x`` (degrees, + towards the image's right) and ``gaze_y`` (+ down) for every frame."""
@@ -58,7 +50,7 @@ def gaze_motion(features: Features, head: dict[str, np.ndarray], saccade_deg: fl
     fixations = _steps(times, values, n, fps)
     away_times: list[float] = []
     away_values: list[tuple[float, float]] = []
-    for start, end in _pauses(features):
+    for start, end in features.pauses():
         leave = start - LOOK_AWAY_BEFORE_S
         if (end - start < LOOK_AWAY_MIN_PAUSE_S or leave <= 0 or end >= duration
                 or (away_times and leave <= away_times[-1]) or rng.random() >= look_away_p):

@@ -76,38 +76,13 @@ def _emphasis(features: Features) -> np.ndarray:
 
 
 def _impulses(times: list[float], features: Features) -> np.ndarray:
-    """1 at the frame of each time in ``times`` (seconds), else 0."""
+    """1 at the frame of each time in ``times`` (seconds; the clip's end falls on its last frame), else 0."""
     events = np.zeros(features.n_frames)
     for t in times:
         i = int(t * features.fps)
-        if 0 <= i < features.n_frames:
-            events[i] = 1.0
+        if 0 <= i <= features.n_frames and features.n_frames:
+            events[min(i, features.n_frames - 1)] = 1.0
     return events
-
-
-def _phrase_starts(features: Features) -> np.ndarray:
-    """1 at the first frame of speech after every pause (or at the first word), else 0."""
-    if features.timeline is not None and features.timeline.words:
-        pause_ends = [p.end for p in features.timeline.pauses()]
-        times = [features.timeline.words[0].start] + [w.start for w in features.timeline.words
-                                                       if any(abs(w.start - e) < 0.05 for e in pause_ends)]
-    else:
-        active = features.voice_activity > 0.5
-        onsets = np.flatnonzero(active[1:] & ~active[:-1]) + 1
-        times = [i / features.fps for i in onsets]
-    return _impulses(times, features)
-
-
-def _phrase_ends(features: Features) -> np.ndarray:
-    """1 at the frame where each phrase's last word ends (before a pause or at the clip's end)."""
-    if features.timeline is not None and features.timeline.words:
-        pause_starts = [p.start for p in features.timeline.pauses()]
-        words = features.timeline.words
-        times = [w.end for w in words if any(abs(w.end - s) < 0.05 for s in pause_starts)] + [words[-1].end]
-    else:
-        active = features.voice_activity > 0.5
-        times = [i / features.fps for i in np.flatnonzero(active[:-1] & ~active[1:]) + 1]
-    return _impulses(times, features)
 
 
 PHRASE_END_S = 1.5  # how long the face dwells on a phrase's end (a smile as it lands)
@@ -161,7 +136,7 @@ def generate_motion(features: Features, intensity: float = 1.0, style: str = "ca
                         + 0.5 * _smoothed(_normalised_pitch(features), fps, 0.3))
     gain = params["emphasis"]
     nods = _pulse(_emphasis(features), fps) * gain
-    starts = _phrase_starts(features)
+    starts = _impulses([start for start, _ in features.phrases()], features)
     phrase = _pulse(starts, fps, 0.8) * gain
     ease = smoothstep(np.minimum(t, t[-1] - t) / EASE_S) if n > 1 else np.ones(n)
     settle = PAUSE_SETTLE + (1 - PAUSE_SETTLE) * np.clip(speaking * 1.5, 0, 1)
@@ -173,7 +148,7 @@ def generate_motion(features: Features, intensity: float = 1.0, style: str = "ca
     tilt_side = np.sign(rng.standard_normal(n) if n else 0.0)  # which way each phrase-start tilt goes
     channels["pitch"] = channels["pitch"] + NOD_DEG * nods - PHRASE_LIFT_DEG * phrase
     channels["roll"] = channels["roll"] + PHRASE_TILT_DEG * phrase * _hold(tilt_side, starts)
-    ends = _pulse(_phrase_ends(features), fps, PHRASE_END_S) * gain
+    ends = _pulse(_impulses([end for _, end in features.phrases()], features), fps, PHRASE_END_S) * gain
     channels.update(expression_motion(expression, nods, phrase, ends))
     channels.update(body_motion(features, channels, starts, params["breath"], rng))
     channels.update(gaze_motion(features, channels, params["saccade"], params["look_away"], rng))

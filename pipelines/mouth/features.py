@@ -12,7 +12,7 @@ from ..speech.audio import Audio
 from ..speech.acoustics import analyse
 from ..common.clock import check_fps, frame_count
 from .coarticulation import mouth_tracks
-from ..speech.timeline import Timeline
+from ..speech.timeline import PAUSE_MIN_S, Timeline
 from .visemes import VISEME_INDEX, VISEMES
 
 ACOUSTIC_JAW_GAIN = 0.8
@@ -47,6 +47,26 @@ class Features:
     def tracks(self) -> dict[str, list[float]]:
         """The 1-D tracks as plain lists (for JSON reports)."""
         return {k: np.round(getattr(self, k), 4).tolist() for k in FEATURE_TRACKS}
+
+    def pauses(self) -> list[tuple[float, float]]:
+        """Silent stretches ``(start, end)`` in seconds: the timeline's pauses or, without a timeline,
+        where the voice is inactive. Motion places its phrase gestures, look-aways and blinks by them."""
+        if self.timeline is not None:
+            return [(p.start, p.end) for p in self.timeline.pauses()]
+        quiet = self.voice_activity <= 0.5
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(int), [0]]))) / self.fps
+        return [(float(a), float(b)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= PAUSE_MIN_S]
+
+    def phrases(self) -> list[tuple[float, float]]:
+        """Stretches of speech ``(start, end)`` in seconds: from the first word to the last, split
+        at the pauses."""
+        spoken = ([(w.start, w.end) for w in self.timeline.words] if self.timeline is not None else
+                  [(i / self.fps, (i + 1) / self.fps) for i in np.flatnonzero(self.voice_activity > 0.5).tolist()])
+        if not spoken:
+            return []
+        first, last = spoken[0][0], spoken[-1][1]
+        bounds = [first] + [t for pause in self.pauses() if first < pause[0] and pause[1] < last for t in pause] + [last]
+        return list(zip(bounds[::2], bounds[1::2]))
 
 
 def _acoustic_mouth(acoustic: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
