@@ -7,9 +7,13 @@ outline of the open eye or of a box is left, and it carries the photo's grain.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..common.luma import luma
+from ..face import regions as fr
+from ..face.portrait import Portrait
 from .curves import Columns, bounds
 from .grain import Grain
 
@@ -22,7 +26,9 @@ LID_SHADE = 0.2  # the lid darkens towards its lash line by this share (it turns
 CREASE_SHADE = 0.06  # ... and slightly towards its top
 LASH_WIDTH = 0.3  # of the eye opening (at least LASH_MIN_PX): closed lashes form a thick dark line,
 LASH_MIN_PX = 1.3
-LASH_DARK = 0.35  # ... this bright relative to the lid skin
+LASH_DEPTH = 0.25  # ... coloured like the photo's own lashes: the darkest pixel within this much of the
+# opening below each upper-lid landmark, the median over both eyes,
+LASH_MAX = 0.75  # ... but at most this bright relative to the lid skin (a line always shows)
 LASH_COVER = 0.5  # the lid also covers the open eye's own upper lash line, this far above the lid curve,
 LID_FEATHER = 0.35  # ... fading in over this much of the opening above that (no outline of the open eye)
 LOWER_OVERLAP = 0.12  # the closed lid reaches this far past the lower lid curve (no white line below it)
@@ -32,9 +38,26 @@ CORNER_REACH = 0.1  # of the eye's width: the closed lid reaches this far past e
 # shadow would otherwise stay as spots beside a closed eye.
 
 
+def own_lashes(portrait: Portrait) -> np.ndarray:
+    """RGB 0..1 of the person's upper lash line, so closed eyes keep their own lashes (mascara stays
+    black, fair lashes stay soft)."""
+    img, lm = portrait.image, portrait.landmarks
+    h, w = img.shape[:2]
+    found = []
+    for upper, lower in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID), (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID)):
+        depth = LASH_DEPTH * float(np.max(lm[list(lower), 1] - lm[list(upper), 1]))
+        for j in upper:
+            x = int(np.clip(round(lm[j, 0]), 0, w - 1))
+            y0 = int(np.clip(round(lm[j, 1]), 0, h - 1))
+            column = img[y0:max(y0 + 1, int(round(lm[j, 1] + depth)) + 1), x].astype(np.float32)
+            found.append(column[np.argmin(luma(column))])
+    return np.median(found, axis=0) / 255.0
+
+
 def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, blink: torch.Tensor,
-                 opening_px: float, grain: Grain) -> torch.Tensor:
-    """Cover the eye between lid curves ``upper``/``lower`` ``[B, N, 2]`` (x ascending) to ``blink`` ``[B]``."""
+                 opening_px: float, grain: Grain, lashes: torch.Tensor) -> torch.Tensor:
+    """Cover the eye between lid curves ``upper``/``lower`` ``[B, N, 2]`` (x ascending) to ``blink`` ``[B]``;
+    ``lashes`` ``[3]`` is the colour of the lash line (``own_lashes``)."""
     if not bool((blink > 0.01).any()):
         return crops
     upper, lower = _reach_past_corners(upper, lower)
@@ -58,7 +81,8 @@ def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, 
     width = max(LASH_MIN_PX, LASH_WIDTH * opening_px) * (0.5 + 0.5 * taper)  # lashes thin out to the corners
     lash = (1 - ((col.ys - edge + width / 2) / (width / 2 + 0.5)).abs()).clamp(0, 1) ** 0.7
     lash_alpha = lash * b * (0.6 + 0.4 * taper) * span
-    colour = colour + lash_alpha[:, None] * (skin * LASH_DARK - colour) + grain.over(crops, box)
+    lash_colour = torch.minimum(lashes[None, :, None, None], skin * LASH_MAX)
+    colour = colour + lash_alpha[:, None] * (lash_colour - colour) + grain.over(crops, box)
     return col.composite(crops, colour, torch.maximum(cover, lash_alpha))
 
 

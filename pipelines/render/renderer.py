@@ -24,7 +24,7 @@ from ..face.portrait import Portrait
 from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
-from .eyelids import paint_eyelid
+from .eyelids import own_lashes, paint_eyelid
 from .grain import Grain
 from .gaze import iris_shift, move_iris
 from .mouth_interior import MouthInterior
@@ -132,6 +132,7 @@ class Renderer:
         self.rig = FaceRig(portrait, self.device)
         self.grain = Grain(portrait)
         self.interior = MouthInterior(portrait, self.device, self.grain)
+        self.lashes = torch.tensor(own_lashes(portrait), dtype=torch.float32, device=self.device)
         x0, y0, x1, y1 = portrait.crop
         self.crop = (x0, y0, x1, y1)
         h, w = y1 - y0, x1 - x0
@@ -297,7 +298,7 @@ class Renderer:
             turn = iris_shift(t["gaze_x"], t["gaze_y"], radius)
             shift = turn[:, :1] * along + turn[:, 1:] * across
             warped = move_iris(warped, at[:, upper], at[:, lower], centre, radius, shift)
-            warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening, self.grain)
+            warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening, self.grain, self.lashes)
         return warped
 
 
