@@ -87,3 +87,36 @@ def test_the_mouth_keeps_the_photos_tint(astronaut, tint):
         mean_in, mean_photo = inside.mean(0), photo_chroma.mean(0)
         cos = mean_in @ mean_photo / (np.linalg.norm(mean_in) * np.linalg.norm(mean_photo))
         assert cos > 0.9, (mean_in, mean_photo)
+
+
+def _teeth_height(frame: np.ndarray, lm: np.ndarray, teeth_luma: float) -> tuple[float, float]:
+    """In the middle third of the mouth, the median column's count of tooth-bright pixels inside the
+    inner lips, in mouth widths, and its share of the opening there."""
+    inside = _inside(frame, lm, 0)
+    tooth = inside & (luma(frame.astype(np.float64)) >= 0.8 * teeth_luma)
+    left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
+    third = abs(right[0] - left[0]) / 3
+    cols = slice(int(min(left[0], right[0]) + third), int(max(left[0], right[0]) - third))
+    width = float(np.linalg.norm(right - left))
+    teeth, opening = np.median(tooth[:, cols].sum(0)), np.median(inside[:, cols].sum(0))
+    return float(teeth / width), float(teeth / max(opening, 1.0))
+
+
+def test_a_parted_mouth_shows_the_persons_teeth_over_a_dark_gap(astronaut, closed_mouth_photo):
+    """The astronaut's photo shows her upper teeth 0.128 mouth widths tall: her rendered open mouth
+    shows about as much (0.109; a fixed 0.08 gave 0.054); a closed-mouth photo's parted mouth shows
+    teeth over a dark gap (0.38 of it), not a bar of teeth filling it."""
+    tracks = {c: np.zeros(1, np.float32) for c in DRAWN}
+    tracks["jaw_open"][:] = 0.5
+    own_lm = detect_faces(np.ascontiguousarray(astronaut), find_model())[0]
+    teeth_luma = float(np.percentile(luma(astronaut.astype(np.float64))[_inside(astronaut, own_lm, 1)], 90))
+    in_photo, _ = _teeth_height(astronaut, own_lm, teeth_luma)
+    frame = Renderer(analyze_portrait(astronaut)).render(tracks).numpy()[0]
+    rendered, _ = _teeth_height(frame, detect_faces(np.ascontiguousarray(frame), find_model())[0], teeth_luma)
+    assert 0.1 <= in_photo <= 0.16 and abs(rendered / in_photo - 1) <= 0.3, (in_photo, rendered)
+    tracks["jaw_open"][:] = 0.3  # a speaking opening: teeth filled it whole at 0.12 mouth widths (share 0.47)
+    frame = Renderer(analyze_portrait(closed_mouth_photo)).render(tracks).numpy()[0]
+    lm = detect_faces(np.ascontiguousarray(frame), find_model())[0]
+    gray = luma(frame.astype(np.float64))
+    _, share = _teeth_height(frame, lm, float(np.percentile(gray[_inside(frame, lm, 1)], 95)))
+    assert 0.1 <= share <= 0.45, share

@@ -24,7 +24,10 @@ from .curves import Columns, bounds
 from .grain import Grain
 from ..face.portrait import Portrait
 
-UPPER_TEETH = 0.12  # visible height of the upper incisors below the resting lip, in mouth widths
+UPPER_TEETH = 0.08  # visible height of the upper incisors below the resting lip, in mouth widths (2-4 mm
+# of a 50 mm mouth, as the incisors show below a relaxed upper lip; more and a parted mouth is all teeth),
+UPPER_TEETH_MAX = 0.16  # ... or as much as the photo's own open mouth shows, up to this
+TEETH_SEEN = 0.8  # a pixel of the photo's open mouth this bright relative to its teeth is tooth
 LOWER_TEETH = 0.04  # ... of the lower incisors above the lower lip, once the jaw is wide:
 LOWER_TEETH_FROM = 0.6  # they stay behind the lower lip below this opening,
 LOWER_TEETH_SHADE = 0.65  # and are in the shadow of the upper lip and teeth
@@ -53,7 +56,7 @@ SEAM_HALF_WIDTH = 0.7  # px
 INTERIOR_MIN_GAP_PX, INTERIOR_FADE_PX = 1.5, 2.0
 TEETH_VS_SCLERA = 0.85  # teeth are darker than the whites of the eyes in the same light
 OWN_TEETH_GAP_PX = 4.0  # a photo whose inner lips are this far apart shows its own teeth
-BRIGHTEST = 0.3  # share of the brightest pixels in the eye (or open mouth) taken as sclera (or teeth)
+BRIGHTEST = 0.15  # share of the brightest pixels in the eye (or open mouth) taken as sclera (or teeth)
 SOFTEN_PX = 0.85  # Gaussian blur of the painting, in pixels of the photo's face at 150 px wide
 
 
@@ -65,7 +68,9 @@ class MouthInterior:
         lm = portrait.landmarks
         lip = _lip_colour(img, lm)
         as_tensor = lambda v: torch.tensor(np.asarray(v, np.float32), device=device)
-        self.teeth = as_tensor(_teeth_colour(img, lm))
+        teeth = _teeth_colour(img, lm)
+        self.teeth = as_tensor(teeth)
+        self.teeth_showing = _teeth_showing(img, lm, teeth)
         self.grain = grain
         soften = self.soften_px = SOFTEN_PX * portrait.face_width / 150.0
         self.soften_radius = max(1, int(np.ceil(2.5 * soften)))
@@ -107,7 +112,7 @@ class MouthInterior:
         colour = cavity + tongue_at[:, None] * (tongue * (1 - 0.5 * (1 - profile[:, None])) - cavity)
         arch, facing = self._arch(col, upper)
         rest = col.sample(teeth_line)
-        upper_teeth = (rest + UPPER_TEETH * mouth_width * profile - ys + 0.5).clamp(0, 1)
+        upper_teeth = (rest + self.teeth_showing * mouth_width * profile - ys + 0.5).clamp(0, 1)
         lower_show = ((opening - LOWER_TEETH_FROM) / (1 - LOWER_TEETH_FROM)).clamp(0, 1)
         lower_height = LOWER_TEETH * mouth_width * profile * lower_show
         lower_teeth = (ys - (col.bottom - lower_height) + 0.5).clamp(0, 1) * lower_height.clamp(max=1.0)
@@ -168,21 +173,44 @@ def _lip_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     return np.median(img[y, x], axis=0)
 
 
-def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
-    """RGB 0..1 of the teeth: the photo's own where its mouth is open, else its eye whites, darkened."""
+def _mouth_is_open(lm: np.ndarray) -> bool:
+    return float(np.median(lm[list(fr.INNER_LOWER[2:-2]), 1] - lm[list(fr.INNER_UPPER[2:-2]), 1])) >= OWN_TEETH_GAP_PX
+
+
+def _inside(img: np.ndarray, lm: np.ndarray, regions: list[list[int]]) -> np.ndarray:
+    """Mask of the landmark polygons ``regions``."""
     import cv2
 
-    gap = float(np.median(lm[list(fr.INNER_LOWER[2:-2]), 1] - lm[list(fr.INNER_UPPER[2:-2]), 1]))
-    if gap >= OWN_TEETH_GAP_PX:
+    mask = np.zeros(img.shape[:2], np.uint8)
+    for region in regions:
+        cv2.fillPoly(mask, [np.round(lm[region, :2]).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def _teeth_showing(img: np.ndarray, lm: np.ndarray, teeth: np.ndarray) -> float:
+    """Height of the upper teeth below the lip, in mouth widths: as much as the photo's own open mouth
+    shows (the median column of its middle third), else UPPER_TEETH."""
+    if not _mouth_is_open(lm):
+        return UPPER_TEETH
+    tooth = _inside(img, lm, [list(fr.INNER_UPPER) + list(fr.INNER_LOWER[::-1])]) & (luma(img) >= TEETH_SEEN * luma(teeth))
+    left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
+    third = (right[0] - left[0]) / 3
+    columns = tooth[:, int(round(min(left[0], right[0]) + abs(third))):int(round(max(left[0], right[0]) - abs(third)))]
+    if columns.shape[1] == 0:
+        return UPPER_TEETH
+    height = float(np.median(columns.sum(0))) / max(float(np.linalg.norm(right - left)), 1.0)
+    return float(np.clip(height, UPPER_TEETH, UPPER_TEETH_MAX))
+
+
+def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """RGB 0..1 of the teeth: the photo's own where its mouth is open, else its eye whites, darkened."""
+    if _mouth_is_open(lm):
         regions, scale = [list(fr.INNER_UPPER) + list(fr.INNER_LOWER[::-1])], 1.0
     else:
         regions = [list(fr.RIGHT_UPPER_LID) + list(fr.RIGHT_LOWER_LID[::-1]),
                    list(fr.LEFT_UPPER_LID) + list(fr.LEFT_LOWER_LID[::-1])]
         scale = TEETH_VS_SCLERA
-    mask = np.zeros(img.shape[:2], np.uint8)
-    for region in regions:
-        cv2.fillPoly(mask, [np.round(lm[region, :2]).astype(np.int32)], 1)
-    pixels = img[mask.astype(bool)]
+    pixels = img[_inside(img, lm, regions)]
     if len(pixels) < 4:
         return np.asarray(DEFAULT_TEETH, np.float32) * float(img.mean())
     brightness = luma(pixels)
