@@ -230,6 +230,30 @@ def test_no_seam_where_the_moved_person_meets_the_background_or_the_warp_changes
     assert len(borders) > 4 and across.mean() <= 1.15 * beside.mean() + 0.5, (across.mean(), beside.mean())
 
 
+@pytest.mark.parametrize("name", ["astronaut", "group photo", "glasses"])
+def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, astronaut, group_photo):
+    """Where the moved person is faint (matte 0.01..0.3), a frame may differ from what lies behind by
+    no more than that much of the person (+ 8 levels for resampling): the photo is split into person
+    and background so the person's colour stays within 0..1. Before, a plate brighter than a shadowed
+    edge left the person a negative colour (down to -0.6) that drew a dark line along the jaw as the
+    head turned."""
+    photo = {"astronaut": astronaut, "group photo": group_photo,
+             "glasses": np.asarray(__import__("PIL.Image").Image.open(media_file("glasses_face.jpg")).convert("RGB"))}[name]
+    renderer = Renderer(analyze_portrait(photo))
+    tracks = {c: np.zeros(2, np.float32) for c in DRAWN}
+    tracks["yaw"][:] = (12.0, -12.0)
+    matte = renderer.matte_buffer(2)
+    frames = renderer.render(tracks, matte_out=matte).numpy().astype(np.float64)
+    x0, y0, x1, y1 = renderer.crop
+    behind = renderer.behind[0].permute(1, 2, 0).cpu().numpy() * 255.0
+    for frame, moved in zip(frames, matte.numpy()):
+        m = moved[y0:y1, x0:x1]
+        faint = (m > 0.01) & (m < 0.3)
+        assert faint.sum() > 100
+        off = np.abs(frame[y0:y1, x0:x1] - behind).max(-1)[faint] - 255.0 * m[faint]
+        assert np.percentile(off, 99.9) <= 8.0, np.percentile(off, [50, 99, 99.9, 100])
+
+
 def _motion_clip(portrait, talk) -> np.ndarray:
     features, motion = talk[1], talk[2]
     return render_clip(portrait, features, motion)

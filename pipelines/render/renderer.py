@@ -147,6 +147,12 @@ class Renderer:
             person = torch.from_numpy(solid_person(portrait.person_matte[y0:y1, x0:x1])).to(self.device)[None, None]
             others = (1 - 4 * (person - layer)).clamp(0, 1)
             behind = torch.lerp(photo, plate.float() / 255.0, (layer / UNCOVER_MATTE).clamp(0, 1) * others)
+            # The photo is layer·person + (1 - layer)·behind, so the person's colour stays within 0..1
+            # only where behind is no brighter than photo / (1 - layer) nor darker than
+            # (photo - layer) / (1 - layer). A plate brighter than a shadowed edge would otherwise leave
+            # the layer a negative colour that drags a dark line along the edge as the person moves.
+            seen_behind = (1 - layer).clamp_min(1e-3)
+            behind = torch.minimum(torch.maximum(behind, (photo - layer) / seen_behind), photo / seen_behind)
         else:
             behind = photo
         self.behind = behind  # what shows where the moved layer is not: the photo, or the plate where the person was
