@@ -237,8 +237,10 @@ def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, ast
     and background so the person's colour stays within 0..1. Before, a plate brighter than a shadowed
     edge left the person a negative colour (down to -0.6) that drew a dark line along the jaw as the
     head turned."""
+    from PIL import Image
+
     photo = {"astronaut": astronaut, "group photo": group_photo,
-             "glasses": np.asarray(__import__("PIL.Image").Image.open(media_file("glasses_face.jpg")).convert("RGB"))}[name]
+             "glasses": np.asarray(Image.open(media_file("glasses_face.jpg")).convert("RGB"))}[name]
     renderer = Renderer(analyze_portrait(photo))
     tracks = {c: np.zeros(2, np.float32) for c in DRAWN}
     tracks["yaw"][:] = (12.0, -12.0)
