@@ -1,9 +1,10 @@
 """Where the eyes look: on the camera, with small saccades, and away at some phrase boundaries.
 
 Speakers hold the listener's eyes with small jumps every second or two, and look aside or up
-while they gather the next phrase: from the end of one phrase into the start of the next. Eye rotations are relative to the head, so holding the camera
-while the head turns means turning the eyes back (the vestibulo-ocular reflex): without it the
-eyes would sweep across the viewer with every turn of the head.
+while they gather the next phrase: from the end of one phrase into the start of the next (the
+features' pauses, short gaps between words left out). Eye rotations are relative to the head, so
+holding the camera while the head turns means turning the eyes back (the vestibulo-ocular reflex):
+without it the eyes would sweep across the viewer with every turn of the head.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ SACCADE_INTERVAL_S = 1.6  # mean time between fixation jumps
 SACCADE_S = 0.04  # a saccade lasts 30-50 ms: one frame or two
 LOOK_AWAY_DEG = (7.0, 13.0)  # sideways range of a look-away
 LOOK_UP_DEG = (2.0, 7.0)  # ... and upwards (thinking looks go up and aside)
-LOOK_AWAY_MIN_PAUSE_S = 0.2  # pauses between words are not phrase boundaries
 LOOK_AWAY_BEFORE_S = 0.2  # the eyes leave this long before the phrase ends
 LOOK_BACK_AFTER_S = 0.5  # ... and come back this far into the next phrase
 LOOK_AWAY_MAX_S = 1.2
@@ -52,8 +52,8 @@ def gaze_motion(features: Features, head: dict[str, np.ndarray], saccade_deg: fl
     away_values: list[tuple[float, float]] = []
     for start, end in features.pauses():
         leave = start - LOOK_AWAY_BEFORE_S
-        if (end - start < LOOK_AWAY_MIN_PAUSE_S or leave <= 0 or end >= duration
-                or (away_times and leave <= away_times[-1]) or rng.random() >= look_away_p):
+        if (leave <= 0 or end >= duration or (away_times and leave <= away_times[-1])
+                or rng.random() >= look_away_p):
             continue
         side = rng.choice((-1.0, 1.0))
         away_times += [leave, min(end + LOOK_BACK_AFTER_S, leave + LOOK_AWAY_MAX_S, duration)]

@@ -80,7 +80,7 @@ def _impulses(times: list[float], features: Features) -> np.ndarray:
     events = np.zeros(features.n_frames)
     for t in times:
         i = int(t * features.fps)
-        if 0 <= i <= features.n_frames and features.n_frames:
+        if features.n_frames and 0 <= i <= features.n_frames:
             events[min(i, features.n_frames - 1)] = 1.0
     return events
 
@@ -136,7 +136,8 @@ def generate_motion(features: Features, intensity: float = 1.0, style: str = "ca
                         + 0.5 * _smoothed(_normalised_pitch(features), fps, 0.3))
     gain = params["emphasis"]
     nods = _pulse(_emphasis(features), fps) * gain
-    starts = _impulses([start for start, _ in features.phrases()], features)
+    phrases = features.phrases()
+    starts = _impulses([start for start, _ in phrases], features)
     phrase = _pulse(starts, fps, 0.8) * gain
     ease = smoothstep(np.minimum(t, t[-1] - t) / EASE_S) if n > 1 else np.ones(n)
     settle = PAUSE_SETTLE + (1 - PAUSE_SETTLE) * np.clip(speaking * 1.5, 0, 1)
@@ -148,7 +149,7 @@ def generate_motion(features: Features, intensity: float = 1.0, style: str = "ca
     tilt_side = np.sign(rng.standard_normal(n) if n else 0.0)  # which way each phrase-start tilt goes
     channels["pitch"] = channels["pitch"] + NOD_DEG * nods - PHRASE_LIFT_DEG * phrase
     channels["roll"] = channels["roll"] + PHRASE_TILT_DEG * phrase * _hold(tilt_side, starts)
-    ends = _pulse(_impulses([end for _, end in features.phrases()], features), fps, PHRASE_END_S) * gain
+    ends = _pulse(_impulses([end for _, end in phrases], features), fps, PHRASE_END_S) * gain
     channels.update(expression_motion(expression, nods, phrase, ends))
     channels.update(body_motion(features, channels, starts, params["breath"], rng))
     channels.update(gaze_motion(features, channels, params["saccade"], params["look_away"], rng))

@@ -173,6 +173,9 @@ def _lip_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     return np.median(img[y, x], axis=0)
 
 
+OPEN_MOUTH = [*fr.INNER_UPPER, *fr.INNER_LOWER[::-1]]  # the polygon inside the inner lips
+
+
 def _mouth_is_open(lm: np.ndarray) -> bool:
     return float(np.median(lm[list(fr.INNER_LOWER[2:-2]), 1] - lm[list(fr.INNER_UPPER[2:-2]), 1])) >= OWN_TEETH_GAP_PX
 
@@ -192,10 +195,12 @@ def _teeth_showing(img: np.ndarray, lm: np.ndarray, teeth: np.ndarray) -> float:
     shows (the median column of its middle third), else UPPER_TEETH."""
     if not _mouth_is_open(lm):
         return UPPER_TEETH
-    tooth = _inside(img, lm, [list(fr.INNER_UPPER) + list(fr.INNER_LOWER[::-1])]) & (luma(img) >= TEETH_SEEN * luma(teeth))
+    tooth = _inside(img, lm, [OPEN_MOUTH])
+    tooth[tooth] = luma(img[tooth]) >= TEETH_SEEN * luma(teeth)
     left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
-    third = (right[0] - left[0]) / 3
-    columns = tooth[:, int(round(min(left[0], right[0]) + abs(third))):int(round(max(left[0], right[0]) - abs(third)))]
+    x0, x1 = sorted((left[0], right[0]))
+    third = (x1 - x0) / 3
+    columns = tooth[:, int(round(x0 + third)):int(round(x1 - third))]
     if columns.shape[1] == 0:
         return UPPER_TEETH
     height = float(np.median(columns.sum(0))) / max(float(np.linalg.norm(right - left)), 1.0)
@@ -205,7 +210,7 @@ def _teeth_showing(img: np.ndarray, lm: np.ndarray, teeth: np.ndarray) -> float:
 def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     """RGB 0..1 of the teeth: the photo's own where its mouth is open, else its eye whites, darkened."""
     if _mouth_is_open(lm):
-        regions, scale = [list(fr.INNER_UPPER) + list(fr.INNER_LOWER[::-1])], 1.0
+        regions, scale = [OPEN_MOUTH], 1.0
     else:
         regions = [list(fr.RIGHT_UPPER_LID) + list(fr.RIGHT_LOWER_LID[::-1]),
                    list(fr.LEFT_UPPER_LID) + list(fr.LEFT_LOWER_LID[::-1])]
