@@ -42,6 +42,25 @@ DEFAULT_BATCH = 16
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
 UNCOVER_MATTE = 0.05
+# How far (0..1) the person's premultiplied colour may stray outside 0..matte: under a nearly solid
+# person nothing of what lies behind is seen, so it keeps the plate's colour there.
+LAYER_SLACK = 2 / 255
+
+
+def _within_layer_bounds(photo: torch.Tensor, behind: torch.Tensor, layer: torch.Tensor) -> torch.Tensor:
+    """``behind`` moved toward ``photo`` just far enough that the person's premultiplied colour
+    ``photo - (1 - layer)·behind`` stays within ``0..layer`` (give or take ``LAYER_SLACK``).
+
+    All channels move by one share along the line from the photo, so what is behind keeps a hue the
+    photo or plate has: bounds applied channel by channel turn a black-red pixel's plate pure red.
+    """
+    seen = (1 - layer).clamp_min(1e-3)
+    room_up = photo * layer / seen + LAYER_SLACK / seen  # how much brighter than the photo behind may be
+    room_down = -(1 - photo) * layer / seen - LAYER_SLACK / seen  # and darker (negative)
+    step = behind - photo
+    share = torch.where(step > 0, room_up / step.clamp_min(1e-6), torch.where(step < 0, room_down / step.clamp_max(-1e-6),
+                                                                              torch.ones_like(step)))
+    return photo + share.amin(dim=1, keepdim=True).clamp(0, 1) * step
 
 
 def frame_tracks(features: Features, motion: Motion | None) -> dict[str, np.ndarray]:
@@ -151,8 +170,7 @@ class Renderer:
             # only where behind is no brighter than photo / (1 - layer) nor darker than
             # (photo - layer) / (1 - layer). A plate brighter than a shadowed edge would otherwise leave
             # the layer a negative colour that drags a dark line along the edge as the person moves.
-            seen_behind = (1 - layer).clamp_min(1e-3)
-            behind = torch.minimum(torch.maximum(behind, (photo - layer) / seen_behind), photo / seen_behind)
+            behind = _within_layer_bounds(photo, behind, layer)
         else:
             behind = photo
         self.behind = behind  # what shows where the moved layer is not: the photo, or the plate where the person was
