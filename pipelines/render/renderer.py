@@ -42,9 +42,42 @@ DEFAULT_BATCH = 16
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
 UNCOVER_MATTE = 0.05
+# Just outside the layer (within this many face widths of where it is at least FRINGE_SOLID), a
+# pixel coloured part way from the plate toward the person's edge is that share person: the fringe of
+# hair. Only where the edge differs from the plate by FRINGE_CONTRAST (else grain would read as person).
+FRINGE_REACH, FRINGE_SOLID, FRINGE_CONTRAST = 0.05, 0.5, 0.15
+FRINGE_FIT = 0.25  # ... and only a colour within this share of that contrast of the line between them
 # How far (0..1) the person's premultiplied colour may stray outside 0..matte: under a nearly solid
 # person nothing of what lies behind is seen, so it keeps the plate's colour there.
 LAYER_SLACK = 2 / 255
+
+
+def _fringe(photo: torch.Tensor, plate: torch.Tensor, layer: torch.Tensor, reach: int) -> torch.Tensor:
+    """``[1, 1, h, w]``: how much of the person each pixel where the layer is faint or nothing holds,
+    read from its colour: its share of the way from the plate toward the person's own edge colour
+    nearby (0 where that says no more than the layer).
+
+    The segmenter leaves out the faint fringe of hair; left in the background it stays behind as a
+    ghost outline when the head moves. Where the person's edge has the plate's colour, the fringe
+    is nothing (the background is not dragged along).
+    """
+    def box(x: torch.Tensor) -> torch.Tensor:  # mean over the square within reach, in two passes
+        x = F.avg_pool2d(x, (1, 2 * reach + 1), 1, (0, reach), count_include_pad=False)
+        return F.avg_pool2d(x, (2 * reach + 1, 1), 1, (reach, 0), count_include_pad=False)
+
+    solid = (layer >= FRINGE_SOLID).float()
+    near = box(solid)
+    edge = box(photo * solid) / near.clamp_min(1e-6)
+    toward = edge - plate
+    contrast = toward.square().sum(1, keepdim=True)
+    step = photo - plate
+    share = (step * toward).sum(1, keepdim=True) / contrast.clamp_min(1e-6)
+    # A colour off the line from the plate to the edge (a collar beside the jaw, a neighbour's
+    # shoulder) is something else, not a faint part of the person.
+    off_line = (step - share * toward).square().sum(1, keepdim=True)
+    fits = (off_line <= FRINGE_FIT ** 2 * contrast) & (share <= 1 + FRINGE_FIT) & (contrast >= FRINGE_CONTRAST ** 2)
+    fringe = share.clamp(0, 1) * ((near > 0) & fits & (layer < FRINGE_SOLID)).float()
+    return torch.where(fringe > torch.maximum(layer, torch.full_like(layer, LAYER_FLOOR)), fringe, torch.zeros_like(fringe))
 
 
 def _within_layer_bounds(photo: torch.Tensor, behind: torch.Tensor, layer: torch.Tensor) -> torch.Tensor:
@@ -165,7 +198,10 @@ class Renderer:
             # its motion uncovers is that person as the photo shows them, not the plate's fill.
             person = torch.from_numpy(solid_person(portrait.person_matte[y0:y1, x0:x1])).to(self.device)[None, None]
             others = (1 - 4 * (person - layer)).clamp(0, 1)
-            behind = torch.lerp(photo, plate.float() / 255.0, (layer / UNCOVER_MATTE).clamp(0, 1) * others)
+            plate = plate.float() / 255.0
+            fringe = _fringe(photo, plate, layer, max(1, round(FRINGE_REACH * portrait.face_width))) * others
+            layer = torch.maximum(layer, fringe)
+            behind = torch.lerp(photo, plate, ((layer / UNCOVER_MATTE).clamp(0, 1) + (fringe > 0).float()).clamp(0, 1) * others)
             # The photo is layer·person + (1 - layer)·behind, so the person's colour stays within 0..1
             # only where behind is no brighter than photo / (1 - layer) nor darker than
             # (photo - layer) / (1 - layer). A plate brighter than a shadowed edge would otherwise leave
