@@ -256,6 +256,14 @@ def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, ast
         assert np.percentile(off, 99.9) <= 8.0, np.percentile(off, [50, 99, 99.9, 100])
 
 
+def _turned_and_tilted() -> dict[str, np.ndarray]:
+    """Tracks of four frames: the head rolled -8 and +8 degrees, turned -12 and +12."""
+    tracks = {c: np.zeros(4, np.float32) for c in DRAWN}
+    tracks["roll"][:2] = (-8.0, 8.0)
+    tracks["yaw"][2:] = (-12.0, 12.0)
+    return tracks
+
+
 @pytest.mark.parametrize("name", ["astronaut", "group photo", "glasses"])
 def test_what_the_moving_person_uncovers_has_no_colour_of_its_own(name, astronaut, group_photo):
     """No pixel of a turned or tilted head's frame is more colourful (max - min channel) than the
@@ -268,12 +276,7 @@ def test_what_the_moving_person_uncovers_has_no_colour_of_its_own(name, astronau
     photo = {"astronaut": astronaut, "group photo": group_photo,
              "glasses": np.asarray(Image.open(media_file("glasses_face.jpg")).convert("RGB"))}[name]
     portrait = analyze_portrait(photo)
-    poses = [{"roll": -8.0}, {"roll": 8.0}, {"yaw": -12.0}, {"yaw": 12.0}]
-    tracks = {c: np.zeros(len(poses), np.float32) for c in DRAWN}
-    for i, pose in enumerate(poses):
-        for channel, value in pose.items():
-            tracks[channel][i] = value
-    frames = Renderer(portrait).render(tracks).numpy().astype(np.int16)
+    frames = Renderer(portrait).render(_turned_and_tilted()).numpy().astype(np.int16)
 
     def chroma(image: np.ndarray) -> np.ndarray:
         image = image.astype(np.int16)
@@ -299,12 +302,8 @@ def test_the_moved_head_leaves_no_outline_of_its_hair_behind(name):
                                               "glasses": "glasses_face.jpg"}[name])).convert("RGB"))
     portrait = analyze_portrait(photo)
     renderer = Renderer(portrait)
-    poses = [{"roll": -8.0}, {"roll": 8.0}, {"yaw": -12.0}, {"yaw": 12.0}]
-    tracks = {c: np.zeros(len(poses), np.float32) for c in DRAWN}
-    for i, pose in enumerate(poses):
-        for channel, value in pose.items():
-            tracks[channel][i] = value
-    mattes = renderer.matte_buffer(len(poses))
+    tracks = _turned_and_tilted()
+    mattes = renderer.matte_buffer(len(tracks["yaw"]))
     frames = renderer.render(tracks, matte_out=mattes).numpy().astype(np.int16)
     solid = portrait.layer >= 0.5
     beside = binary_dilation(solid, iterations=max(1, int(0.1 * portrait.face_width))) & ~solid
