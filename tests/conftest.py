@@ -99,6 +99,13 @@ def media_file(name: str) -> Path:
     return path
 
 
+def media_photo(name: str) -> np.ndarray:
+    """A test photo from the fetched media as RGB uint8."""
+    from PIL import Image
+
+    return np.asarray(Image.open(media_file(name)).convert("RGB"))
+
+
 @pytest.fixture(scope="session")
 def closed_mouth_photo() -> np.ndarray:
     """A second real photo: a closed-mouth, tilted, downcast face cut from the insightface group

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import media_file
+from conftest import media_photo
 from talking_photo.pipelines.common.channels import DRAWN, EXPRESSIONS, GAZE
 from talking_photo.pipelines.common.luma import luma
 from talking_photo.pipelines.face.landmarks import find_model
@@ -87,24 +87,18 @@ def test_the_jaw_drops_and_the_lids_close(photo, blendshapes, request):
     assert min(judged) >= 0.5, blink
 
 
-def _photo(name: str) -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.open(media_file(name)).convert("RGB"))
-
-
-def _closed(photo: np.ndarray, blendshapes) -> tuple[float, float]:
-    closed = blendshapes(_frames(Renderer(analyze_portrait(photo)), ("blink_l", "blink_r"), (1,))[0])
+def _closed(portrait, blendshapes) -> tuple[float, float]:
+    closed = blendshapes(_frames(Renderer(portrait), ("blink_l", "blink_r"), (1,))[0])
     return closed["eyeBlinkLeft"], closed["eyeBlinkRight"]
 
 
 def test_a_rendered_blink_reads_as_closed_as_the_persons_own(blendshapes):
     """The same man filmed with his eyes open and, a moment later, closed: our closure of the open
     frame must read (nearly) as closed as his own (0.67/0.72 against his 0.57/0.59)."""
-    own = blendshapes(_photo("real_closed_eyes.jpg"))
+    own = blendshapes(media_photo("real_closed_eyes.jpg"))
     own = min(own["eyeBlinkLeft"], own["eyeBlinkRight"])
     assert own >= 0.5, f"the judge no longer reads a real closed eye as closed ({own:.2f})"
-    assert min(_closed(_photo("real_open_eyes.jpg"), blendshapes)) >= 0.9 * own
+    assert min(_closed(analyze_portrait(media_photo("real_open_eyes.jpg")), blendshapes)) >= 0.9 * own
 
 
 HARD_EYES = {
@@ -116,18 +110,18 @@ HARD_EYES = {
 
 
 def _hard_photo(name: str, closed_mouth_photo: np.ndarray) -> np.ndarray:
-    return {"three-quarter": lambda: closed_mouth_photo, "glasses": lambda: _photo("glasses_face.jpg"),
-            "painted": lambda: _photo("painted_three_quarter.jpg")}[name]()
+    return {"three-quarter": lambda: closed_mouth_photo, "glasses": lambda: media_photo("glasses_face.jpg"),
+            "painted": lambda: media_photo("painted_three_quarter.jpg")}[name]()
 
 
 @pytest.mark.parametrize("name", HARD_EYES)
 def test_closed_eyes_read_closed_behind_glasses_and_on_a_turned_faces_far_side(name, closed_mouth_photo,
                                                                                blendshapes, request):
     request.applymarker(pytest.mark.xfail(strict=True, reason=f"the detector reads {HARD_EYES[name]}"))
-    assert min(_closed(_hard_photo(name, closed_mouth_photo), blendshapes)) >= 0.5
+    assert min(_closed(analyze_portrait(_hard_photo(name, closed_mouth_photo)), blendshapes)) >= 0.5
 
 
-def _eyes_erased(photo: np.ndarray) -> np.ndarray:
+def _eyes_erased(photo: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """The photo with both eyes gone: each eye's outline, grown by a third across and twice as tall,
     filled in from the skin around it (OpenCV's inpainting), and a dark lash line drawn along the
     lower lid. No eye can be more closed than this."""
@@ -135,7 +129,7 @@ def _eyes_erased(photo: np.ndarray) -> np.ndarray:
 
     from talking_photo.pipelines.face import regions as fr
 
-    lm = analyze_portrait(photo).landmarks[:, :2]
+    lm = landmarks[:, :2]
     mask = np.zeros(photo.shape[:2], np.uint8)
     lines = []
     for upper, lower, corners in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_EYE_CORNERS),
@@ -160,9 +154,10 @@ def test_closed_eyes_read_as_closed_as_eyes_erased_and_drawn_shut(name, closed_m
     0.40/0.16, painted 0.50/0.55; ours 0.60/0.27, 0.36/0.27, 0.53/0.48). Each of our closed eyes
     reads within 0.1 of that, or more closed (without the painted lids, glasses and painted fail)."""
     photo = _hard_photo(name, closed_mouth_photo)
-    erased = blendshapes(_eyes_erased(photo))
+    portrait = analyze_portrait(photo)
+    erased = blendshapes(_eyes_erased(photo, portrait.landmarks))
     erased = erased["eyeBlinkLeft"], erased["eyeBlinkRight"]
-    ours = _closed(photo, blendshapes)
+    ours = _closed(portrait, blendshapes)
     assert all(o >= e - 0.1 for o, e in zip(ours, erased)), (ours, erased)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import SPEECH_TEXT, media_file, render_clip
+from conftest import SPEECH_TEXT, media_file, media_photo, render_clip
 from talking_photo.pipelines.common.channels import DRAWN
 from talking_photo.pipelines.common.clock import frame_centers
 from talking_photo.pipelines.face import regions as fr
@@ -52,9 +52,7 @@ def talk():
 
 @pytest.fixture(scope="module")
 def group_photo() -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.open(media_file("group_photo.jpg")).convert("RGB"))
+    return media_photo("group_photo.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +228,11 @@ def test_no_seam_where_the_moved_person_meets_the_background_or_the_warp_changes
     assert len(borders) > 4 and across.mean() <= 1.15 * beside.mean() + 0.5, (across.mean(), beside.mean())
 
 
+def _named_photo(name: str, astronaut: np.ndarray, group_photo: np.ndarray) -> np.ndarray:
+    return {"astronaut": lambda: astronaut, "group photo": lambda: group_photo,
+            "glasses": lambda: media_photo("glasses_face.jpg")}[name]()
+
+
 @pytest.mark.parametrize("name", ["astronaut", "group photo", "glasses"])
 def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, astronaut, group_photo):
     """Where the moved person is faint (matte 0.01..0.3), a frame may differ from what lies behind by
@@ -237,10 +240,7 @@ def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, ast
     and background so the person's colour stays within 0..1. Before, a plate brighter than a shadowed
     edge left the person a negative colour (down to -0.6) that drew a dark line along the jaw as the
     head turned."""
-    from PIL import Image
-
-    photo = {"astronaut": astronaut, "group photo": group_photo,
-             "glasses": np.asarray(Image.open(media_file("glasses_face.jpg")).convert("RGB"))}[name]
+    photo = _named_photo(name, astronaut, group_photo)
     renderer = Renderer(analyze_portrait(photo))
     tracks = {c: np.zeros(2, np.float32) for c in DRAWN}
     tracks["yaw"][:] = (12.0, -12.0)
@@ -270,11 +270,9 @@ def test_what_the_moving_person_uncovers_has_no_colour_of_its_own(name, astronau
     photo or its clean plate anywhere within a quarter face width, give or take 20 levels. Before,
     what lay behind a nearly solid dark pixel was bounded channel by channel, so the astronaut's
     black collar uncovered pure red, magenta and green specks (up to 183 levels over)."""
-    from PIL import Image
     from scipy.ndimage import maximum_filter
 
-    photo = {"astronaut": astronaut, "group photo": group_photo,
-             "glasses": np.asarray(Image.open(media_file("glasses_face.jpg")).convert("RGB"))}[name]
+    photo = _named_photo(name, astronaut, group_photo)
     portrait = analyze_portrait(photo)
     frames = Renderer(portrait).render(_turned_and_tilted()).numpy().astype(np.int16)
 
@@ -295,11 +293,9 @@ def test_the_moved_head_leaves_no_outline_of_its_hair_behind(name):
     levels in a head turned or tilted. The segmenter leaves out the faint fringe of hair, which used
     to stay in the background as a dark outline of the head (2336-3839 pixels on the man's blue
     backdrop, 472-564 on the glasses face); it is now read from its colour as part of the person."""
-    from PIL import Image
     from scipy.ndimage import binary_dilation
 
-    photo = np.asarray(Image.open(media_file({"man before a backdrop": "real_open_eyes.jpg",
-                                              "glasses": "glasses_face.jpg"}[name])).convert("RGB"))
+    photo = media_photo({"man before a backdrop": "real_open_eyes.jpg", "glasses": "glasses_face.jpg"}[name])
     portrait = analyze_portrait(photo)
     renderer = Renderer(portrait)
     tracks = _turned_and_tilted()
