@@ -2,10 +2,12 @@
 teeth with the jaw.
 
 Painted column by column between the target inner-lip curves. The teeth stand on an arch (their
-gaps shift and crowd as the head turns) in the upper lip's shadow, so they read as teeth rather
-than a grey band; the lower ones show only once the jaw is wide; the cavity darkens with depth and
-the tongue, rounded at its top, rises from its floor as the jaw opens. A closed mouth gets a thin
-dark seam so that lips closed over the photo's own teeth never show a white line.
+gaps shift and crowd as the head turns) in the upper lip's shadow, their edge rising at each gap,
+so they read as teeth rather than a grey band; the lower ones show only once the jaw is wide; the
+cavity darkens with depth and the tongue, rounded at its top, rises from its floor as the jaw
+opens. The lips' wet inner sides line the opening, so the lips keep their thickness and the
+opening has no crisp rim. A closed mouth gets a thin dark seam so that lips closed over the photo's
+own teeth never show a white line.
 
 Every colour comes from the photo, in its own colour space: the teeth from its own teeth where the
 mouth is open, else from the whites of its eyes; cavity and tongue from its lips. So a grayscale or
@@ -40,12 +42,21 @@ CORNER_ANGLE = 62.0
 GAP_DARKEN = 0.12
 GAP_WIDTH = 0.02  # of the mouth width
 LIP_SHADOW = 0.05  # the upper lip shades the top of the upper teeth over this much of the mouth width
-TONGUE_HEIGHT = 0.45  # of the lip gap, mid-mouth, at full opening
+TONGUE_HEIGHT = 0.35  # of the lip gap, mid-mouth, at full opening
 TONGUE_SOFT = 0.35  # its top fades over this share of its height (it is rounded, not a shelf)
-TONGUE_COLOUR = (0.45, 0.7)  # relative to the lip colour: at its back and at its tip,
-TONGUE_CHROMA = 1.6  # with this much more colour (wet, redder than the lips' skin; gray stays gray),
-TONGUE_CHROMA_MAX = 0.25  # but no channel further than this from its luma (lipstick is not the tongue's)
-CAVITY_DARKEN = 0.45  # the cavity's colour next to the lips, relative to the lip colour ...
+TONGUE_COLOUR = (0.35, 0.55)  # relative to the lip colour: at its back and at its tip,
+WET_CHROMA = 1.6  # tongue, cavity and the lips' inner sides: this much more colour than the lips' skin
+WET_CHROMA_MAX = 0.25  # (wet, redder; gray stays gray), but no channel further than this from its luma
+# The lips' wet inner sides, seen inside the opening: the lower one faces up towards the camera and
+# shows over this share of the lips' gap (at most LOWER_ROLL_MAX mouth widths), the upper one
+# faces down and shows less, over the top of the teeth. Lip-coloured and redder, darkening inwards.
+LOWER_ROLL, LOWER_ROLL_MAX = 0.2, 0.05
+UPPER_ROLL, UPPER_ROLL_MAX = 0.1, 0.02
+ROLL_COLOUR = (0.8, 0.4)  # relative to the lip colour: at the lip's edge and where it turns inwards
+# The teeth's edge rises this share of their height at the gaps between them (their corners are
+# rounded) over this width (of the mouth's, at least NOTCH_MIN_PX: finer is only pixel noise).
+NOTCH, NOTCH_WIDTH, NOTCH_MIN_PX = 0.25, 0.04, 2.0
+CAVITY_DARKEN = 0.45  # the cavity's colour next to the lips, relative to the lips' wet colour ...
 DEPTH_DARKEN = 0.5  # ... darkening by this share at the depth of DEPTH_SCALE mouth widths from the lips
 DEPTH_SCALE = 0.12
 CORNER_DEPTH = 0.6
@@ -77,9 +88,10 @@ class MouthInterior:
         taps = torch.exp(-0.5 * (torch.arange(-self.soften_radius, self.soften_radius + 1) / max(soften, 1e-3)) ** 2)
         self.soften_taps = (taps / taps.sum()).to(device)
         chroma = lip - luma(lip)
-        tongue = luma(lip) + chroma * min(TONGUE_CHROMA, TONGUE_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6))
-        self.tongue_back, self.tongue_tip = (as_tensor(np.clip(tongue * k, 0, 1)) for k in TONGUE_COLOUR)
-        self.cavity = as_tensor(lip * CAVITY_DARKEN)
+        wet = luma(lip) + chroma * min(WET_CHROMA, WET_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6))
+        self.tongue_back, self.tongue_tip = (as_tensor(np.clip(wet * k, 0, 1)) for k in TONGUE_COLOUR)
+        self.roll_edge, self.roll_in = (as_tensor(np.clip(wet * k, 0, 1)) for k in ROLL_COLOUR)
+        self.cavity = as_tensor(np.clip(wet, 0, 1) * CAVITY_DARKEN)
         self.seam = as_tensor(lip * SEAM_DARKEN)
         self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES, device=device))
 
@@ -112,17 +124,21 @@ class MouthInterior:
         colour = cavity + tongue_at[:, None] * (tongue * (1 - 0.5 * (1 - profile[:, None])) - cavity)
         arch, facing = self._arch(col, upper)
         rest = col.sample(teeth_line)
-        upper_teeth = (rest + self.teeth_showing * mouth_width * profile - ys + 0.5).clamp(0, 1)
+        gap_width = max(0.6, GAP_WIDTH * mouth_width)
+        from_gap = col.xs[:, None, :, None] - arch[:, :, None, :]
+        gaps = torch.exp(-(from_gap / gap_width) ** 2).amax(-1)
+        notches = torch.exp(-(from_gap / max(NOTCH_MIN_PX, NOTCH_WIDTH * mouth_width)) ** 2).amax(-1)
+        edge = rest + self.teeth_showing * mouth_width * profile * (1 - NOTCH * notches)
+        upper_teeth = (edge - ys + 0.5).clamp(0, 1)
         lower_show = ((opening - LOWER_TEETH_FROM) / (1 - LOWER_TEETH_FROM)).clamp(0, 1)
         lower_height = LOWER_TEETH * mouth_width * profile * lower_show
         lower_teeth = (ys - (col.bottom - lower_height) + 0.5).clamp(0, 1) * lower_height.clamp(max=1.0)
-        gap_width = max(0.6, GAP_WIDTH * mouth_width)
-        gaps = torch.exp(-((col.xs[:, None, :, None] - arch[:, :, None, :]) / gap_width) ** 2).amax(-1)
         under_lip = ((ys - col.top) / (LIP_SHADOW * mouth_width)).clamp(0, 1)
         shade = (1 - GAP_DARKEN * gaps) * facing * (0.55 + 0.45 * profile)
         teeth = self.teeth[None, :, None, None] * shade[:, None]
         colour = colour + lower_teeth[:, None] * (teeth * LOWER_TEETH_SHADE - colour)
         colour = colour + upper_teeth[:, None] * (teeth * (0.55 + 0.45 * under_lip[:, None]) - colour)
+        colour = self._lips_inner_sides(colour, col, ys, mouth_width)
         shows = ((col.bottom - col.top - INTERIOR_MIN_GAP_PX) / INTERIOR_FADE_PX).clamp(0, 1)
         colour = self.seam[None, :, None, None] + shows[:, None] * (colour - self.seam[None, :, None, None])
         # Beyond the inner lips' curves lies the lips' shadowed inner edge: the cover reaches a blur's
@@ -132,6 +148,18 @@ class MouthInterior:
         cover = torch.maximum(col.between(col.top - grow, col.bottom + grow), seam)
         colour, cover = self._like_the_photo(colour, cover, crops, box)
         return col.composite(crops, colour, cover)
+
+    def _lips_inner_sides(self, colour: torch.Tensor, col: Columns, ys: torch.Tensor, mouth_width: float) -> torch.Tensor:
+        """The lips' wet inner sides over the opening's top and bottom edges: the lip's colour,
+        redder, darkening as it turns in, so the lips have thickness and the opening no crisp rim."""
+        gap = (col.bottom - col.top).clamp_min(0)
+        for depth, share, most in ((col.bottom - ys, LOWER_ROLL, LOWER_ROLL_MAX),
+                                   (ys - col.top, UPPER_ROLL, UPPER_ROLL_MAX)):
+            width = torch.minimum(share * gap, torch.full_like(gap, most * mouth_width)).clamp_min(0.5)
+            t = (depth / width).clamp(0, 1)[:, None]
+            side = self.roll_edge[None, :, None, None] + t * (self.roll_in - self.roll_edge)[None, :, None, None]
+            colour = colour + (1 - t) ** 2 * (side - colour)
+        return colour
 
     def _arch(self, col: Columns, upper: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Where the gaps between the teeth fall ``[B, 1, G]`` (crop x) and how much each column's teeth

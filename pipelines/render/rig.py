@@ -22,7 +22,10 @@ JAW_DROP = 0.17  # lower-lip travel at jaw_open = 1, in face heights
 CHIN_FOLLOW = 1.0  # chin travel relative to the lower lip: one rigid jaw
 UPPER_LIP_RAISE = 0.12  # upper lip rises this fraction of the jaw travel
 CORNER_DROP = 0.4  # the mouth's corners go down this fraction of the jaw travel ...
-CORNER_PULL = 0.1  # ... and in by this fraction of the mouth's width: the opening is an oval
+CORNER_PULL = 0.1  # ... and in by this fraction of the mouth's width
+# How far each lip point travels between the corners and the middle: (1 − x²) to this power, x = −1..1
+# corner to corner. ½ is an ellipse with round ends; towards 1 the lips meet at pointed corners.
+ARC = 0.7
 SPREAD = 0.12  # lip points move out by this fraction of their offset from the mouth centre
 ROUND = 0.22  # ... and in by this much when rounding
 PRESS_UNROUND = 1.0  # pressed lips flatten: this share of the rounding goes while they are pressed
@@ -114,7 +117,7 @@ class FaceRig:
             for j in lip:
                 x = (lm[j, :2] - left) @ side
                 along = (x - middle) / (middle if x < middle else mouth_w - middle)
-                arc = np.sqrt(np.clip(1 - along ** 2, 0, 1))
+                arc = np.clip(1 - along ** 2, 0, 1) ** ARC
                 jaw[j] = (down * drop * (arc * travel + (1 - arc) * CORNER_DROP)
                           - side * np.sign(along) * (1 - arc) * CORNER_PULL * mouth_w)
         for j, (x, y) in jaw.items():
