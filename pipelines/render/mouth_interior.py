@@ -155,7 +155,7 @@ class MouthInterior:
         gap = (col.bottom - col.top).clamp_min(0)
         for depth, share, most in ((col.bottom - ys, LOWER_ROLL, LOWER_ROLL_MAX),
                                    (ys - col.top, UPPER_ROLL, UPPER_ROLL_MAX)):
-            width = torch.minimum(share * gap, torch.full_like(gap, most * mouth_width)).clamp_min(0.5)
+            width = (share * gap).clamp(max=most * mouth_width).clamp_min(0.5)
             t = (depth / width).clamp(0, 1)[:, None]
             side = self.roll_edge[None, :, None, None] + t * (self.roll_in - self.roll_edge)[None, :, None, None]
             colour = colour + (1 - t) ** 2 * (side - colour)
