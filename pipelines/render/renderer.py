@@ -130,6 +130,7 @@ class Lattice:
     still: torch.Tensor
     fade: torch.Tensor
     body: torch.Tensor  # [1, M, 1]: how much of the body's shift each point takes, over the crop's scale
+    head: torch.Tensor  # [1, M, 1]: how much of the head's motion (the spline's) each point keeps
     snap: float  # SNAP_PX over the crop's scale
 
     def field(self, coeffs: torch.Tensor, centers: torch.Tensor, gain: torch.Tensor,
@@ -137,7 +138,7 @@ class Lattice:
         """``grid_sample`` coordinates ``[B, 2, gh, gw]`` at the lattice's points: where the body has
         carried a point from, then where the head's spline takes that from."""
         points = self.points - self.body * body_shift[:, None, :]
-        values = thin_plate.evaluate(coeffs, centers, points) * gain - 1.0
+        values = torch.lerp(points, thin_plate.evaluate(coeffs, centers, points), self.head) * gain - 1.0
         values = values.reshape(-1, *self.grid_hw, 2).permute(0, 3, 1, 2)
         values = torch.lerp(self.still, values, self.fade)
         # The spline reaches everywhere: a moving mouth shifts the hair by a thousandth of a pixel,
@@ -272,8 +273,10 @@ class Renderer:
         points = torch.stack([gx, gy], -1).reshape(-1, 2)
         fade = self.rig.edge_fade(points.numpy()).reshape(gh, gw)
         body = self.rig.body_weight(points.numpy()) / self.scale
+        head = self.rig.head_reach(points.numpy())
         return Lattice(as_float(points[None] / self.scale), (gh, gw), (h, w), as_float(still),
-                       as_float(fade)[None, None], as_float(body)[None, :, None], SNAP_PX / self.scale)
+                       as_float(fade)[None, None], as_float(body)[None, :, None], as_float(head)[None, :, None],
+                       SNAP_PX / self.scale)
 
     def _lap(self, step: str, since: float) -> float:
         now = time.perf_counter()

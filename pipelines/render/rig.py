@@ -53,6 +53,10 @@ SQUINT_UPPER_LID = 0.15  # ... and upper lids down, of the eye's opening
 HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
 ANCHOR_R = 1.0  # ... and of the anchors that do not (region without a body)
 LAYERED_RING_R, LAYERED_ANCHOR_R = 1.0, 1.3  # with a body layer: the whole head, hair included, moves as one
+# The spline carries the head's motion past its anchors (it bends least, not nothing: a roll of 8°
+# moved the astronaut's chest and helmet by 1–4 px). The head's motion fades out from the anchors
+# to this many times their radius, beyond which only the body's breath and sway move anything.
+HEAD_REACH = 1.25
 N_RING, N_ANCHOR = 20, 28
 BREATH_RISE = 0.012  # shoulders' rise at a full breath, in face widths
 SHOULDERS_BELOW_CHIN = 0.7  # face heights: everything above this line is carried fully by the body
@@ -177,11 +181,11 @@ class FaceRig:
         ring = np.stack([cx + ring_r * rx * np.cos(a), cy + ring_r * ry * np.sin(a)], 1)
         b = np.linspace(0, 2 * np.pi, N_ANCHOR, endpoint=False) + np.pi / N_ANCHOR
         anchors = np.stack([cx + anchor_r * rx * np.cos(b), cy + anchor_r * ry * np.sin(b)], 1)
+        self._ellipse = (cx, cy, rx, ry, lm[fr.MOUTH_CORNERS[0], 1], chin_y, portrait.layered)
+        self._anchor_r = anchor_r
         if portrait.layered:  # below the jaw the ring and anchors hug the neck: collar and shoulders are the body's
-            jaw_y = lm[fr.MOUTH_CORNERS[0], 1]
             for points in (ring, anchors):
-                below = smoothstep((points[:, 1] - jaw_y) / (chin_y - jaw_y + 1e-6))
-                points[:, 0] = cx + (points[:, 0] - cx) * (1 - (1 - NECK_NARROW) * below)
+                points[:, 0] = cx + (points[:, 0] - cx) * self._narrowing(points[:, 1])
         h, w = self.crop_hw
         border = np.array([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1],
                            [(w - 1) / 2, 0], [(w - 1) / 2, h - 1], [0, (h - 1) / 2], [w - 1, (h - 1) / 2]])
@@ -275,6 +279,22 @@ class FaceRig:
         height, width = self.image_hw
         edge = np.minimum(np.minimum(full[:, 0], width - full[:, 0]), np.minimum(full[:, 1], height - full[:, 1]))
         return smoothstep((edge - 0.5) / (BORDER_FADE * self.face_width))
+
+    def _narrowing(self, y: np.ndarray) -> np.ndarray:
+        """The head's ellipse's width factor at crop rows ``y``: with a body layer it narrows to the
+        neck below the jaw."""
+        _, _, _, _, jaw_y, chin_y, layered = self._ellipse
+        if not layered:
+            return np.ones_like(y)
+        return 1 - (1 - NECK_NARROW) * smoothstep((y - jaw_y) / (chin_y - jaw_y + 1e-6))
+
+    def head_reach(self, points: np.ndarray) -> np.ndarray:
+        """0..1 per crop point ``[M, 2]``: how much of the head's motion (the spline's) it keeps: all
+        of it within the anchors, none beyond ``HEAD_REACH`` times their radius."""
+        cx, cy, rx, ry = self._ellipse[:4]
+        x = (points[:, 0] - cx) / (rx * self._narrowing(points[:, 1]))
+        r = np.hypot(x, (points[:, 1] - cy) / ry) / self._anchor_r
+        return smoothstep((HEAD_REACH - r) / (HEAD_REACH - 1))
 
     def body_weight(self, points: np.ndarray) -> np.ndarray:
         """How much of the body's shift each crop point ``[M, 2]`` takes: all above the shoulders
