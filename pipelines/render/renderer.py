@@ -24,6 +24,7 @@ from ..face.portrait import Portrait
 from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
+from .closed_mouth import close_photo
 from .eyelids import own_lashes, paint_eyelid
 from .grain import Grain
 from .gaze import iris_shift, move_iris
@@ -189,7 +190,8 @@ class Renderer:
         x0, y0, x1, y1 = portrait.crop
         self.crop = (x0, y0, x1, y1)
         h, w = y1 - y0, x1 - x0
-        self.photo = torch.from_numpy(np.ascontiguousarray(portrait.image).copy()).to(self.device)  # uint8 [H, W, 3]
+        closed = close_photo(portrait.image, portrait.landmarks)
+        self.photo = torch.from_numpy(np.ascontiguousarray(closed).copy()).to(self.device)  # uint8 [H, W, 3]
         self.crop_u8 = self.photo[y0:y1, x0:x1]
         photo = self.crop_u8.permute(2, 0, 1)[None].float() / 255.0
         layer = torch.from_numpy(np.ascontiguousarray(portrait.crop_layer())).to(self.device)[None, None]

@@ -16,6 +16,7 @@ import torch
 from ..common.easing import smoothstep
 from ..face import regions as fr
 from ..face.portrait import BORDER_FADE, Portrait
+from .closed_mouth import lip_closure
 from .gaze import EYEBALL_PER_IRIS
 
 JAW_DROP = 0.17  # lower-lip travel at jaw_open = 1, in face heights
@@ -33,7 +34,6 @@ PRESS_THIN = 0.35  # ... and roll in: their outer edges move this share of the l
 # A closed jaw rests with the lips lightly together (this share of a bilabial press), fading out as
 # the jaw opens past REST_PRESS_JAW: the relaxed closed mouth of pauses.
 REST_PRESS, REST_PRESS_JAW = 0.8, 0.1
-MIN_LIP_GAP = 0.6  # px left between the inner lips when closed, so the warp never folds
 # A blink: the warp moves the upper lid (and its skin) this share of the way down; the eyelid
 # painter does the rest. Moving it further, or raising the lower lid, bends glasses' frames and
 # streaks the skin around the eye without reading as more closed to a face detector.
@@ -78,6 +78,8 @@ class FaceRig:
         x0, y0, x1, y1 = portrait.crop
         self.crop_hw = (y1 - y0, x1 - x0)
         lm = portrait.landmarks.astype(np.float64).copy()
+        for j, move in lip_closure(lm).items():  # the renderer's photo has its lips closed (closed_mouth)
+            lm[j, 1] += move
         lm[:, 0] -= x0 + 0.5  # pixel-centre coordinates inside the crop
         lm[:, 1] -= y0 + 0.5
         fw, fh = portrait.face_width, portrait.face_height
@@ -86,20 +88,15 @@ class FaceRig:
         n = len(idx)
         pts = lm[idx, :2]
         z = lm[idx, 2]
-        dy = {name: np.zeros(n) for name in ("close", "jaw", "press", "blink_l", "blink_r", "brow", "look_down",
+        dy = {name: np.zeros(n) for name in ("jaw", "press", "blink_l", "blink_r", "brow", "look_down",
                                              "brow_frown", "smile", "squint")}
         dx = {name: np.zeros(n) for name in ("jaw", "shape", "brow_frown", "smile")}
 
-        # Mouth: close the photo's lips to a seam first (rest pose), then open them with the jaw.
+        # Mouth: the lips start closed (rest pose); the jaw opens them.
         left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
         mouth_c = (left + right) / 2
         mouth_w = float(np.linalg.norm(left - right))
         for u, l, ou, ol in zip(fr.INNER_UPPER[1:-1], fr.INNER_LOWER[1:-1], fr.OUTER_UPPER[1:-1], fr.OUTER_LOWER[1:-1]):
-            half = max(0.0, lm[l, 1] - lm[u, 1] - MIN_LIP_GAP) / 2
-            dy["close"][pos[u]] += half
-            dy["close"][pos[ou]] += half
-            dy["close"][pos[l]] -= half
-            dy["close"][pos[ol]] -= half
             dy["press"][pos[ou]] = PRESS_THIN * max(0.0, lm[u, 1] - lm[ou, 1])
             dy["press"][pos[ol]] = -PRESS_THIN * max(0.0, lm[ol, 1] - lm[l, 1])
         # The jaw opens along the face's own axes (a tilted head drops its chin along its tilt): the
@@ -315,7 +312,7 @@ class FaceRig:
     def _moved(self, idx, opening: torch.Tensor, shape: torch.Tensor, thin: torch.Tensor, col) -> torch.Tensor:
         """Landmarks ``idx`` moved by the expression channels, in the image plane, ``[B, len(idx), 2]``."""
         d = lambda name: self._dy[name][idx]
-        dy = (d("close")[None] + opening * d("jaw") + thin * d("press") + col("blink_l") * d("blink_l")
+        dy = (opening * d("jaw") + thin * d("press") + col("blink_l") * d("blink_l")
               + col("blink_r") * d("blink_r") + col("brow_raise") * d("brow")
               + torch.sin(torch.deg2rad(col("gaze_y"))) * d("look_down") + col("brow_frown") * d("brow_frown")
               + col("smile") * d("smile") + col("squint") * d("squint"))
