@@ -35,6 +35,10 @@ GRID_CELLS_PER_FACE = 24  # warp-field lattice resolution over the face: cells a
 BODY_CELLS_PER_FACE = 4  # ... and over the rest of the crop (hair, neck, body), whose motion is smooth
 MAX_GRID = 160
 FACE_BOX_MARGIN, FACE_BOX_DROP = 0.15, 0.15  # face widths around the face box; face heights lower (the jaw drops)
+# Face widths over which the fine lattice's field hands over to the coarse one at the face box's
+# sides: where the head's motion bends steeply (the collar under a rolled head) the two differ by
+# pixels, and a hard switch cut the astronaut's collar with a vertical step.
+FINE_FEATHER = 0.1
 HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic
 LAYER_REACH = 0.08  # face widths the body (breathing, swaying) may reach beyond where it lies in the photo
 BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as the person in it
@@ -222,11 +226,25 @@ class Renderer:
                          FACE_BOX_MARGIN)
         self.face = (slice(max(face[1], head[1]), min(face[3], head[3])), slice(max(face[0], head[0]), min(face[2], head[2])))
         self.fine = self._lattice(self.face, GRID_CELLS_PER_FACE)
+        self.fine_weight = self._feather(self.face, max(1.0, FINE_FEATHER * portrait.face_width))
         self.coarse = self._lattice((slice(0, h), slice(0, w)), BODY_CELLS_PER_FACE)
         self.head = self._span(slice(head[1], head[3]), slice(head[0], head[2]), "bicubic")
         self.spans = [self.head] + self._body_spans(head, int(np.ceil(LAYER_REACH * portrait.face_width)))
         self.source_norm = torch.as_tensor(self.rig.source / self.scale, device=self.device)
         self.step_s: dict[str, float] = {}  # seconds spent per step, summed over calls (for the benchmark)
+
+    def _feather(self, box: tuple[slice, slice], width: float) -> torch.Tensor:
+        """``[1, h, w, 1]`` weights of the fine lattice's field over ``box``: 1 inside, falling to 0 over
+        ``width`` px at each side that lies inside the crop, where the coarse field takes over."""
+        h, w = self.crop_u8.shape[:2]
+        rows, cols = box
+        ramp = lambda n, start, stop, size: torch.minimum(
+            ((torch.arange(n, dtype=torch.float32) + 0.5) / width).clamp(0, 1) if start > 0 else torch.ones(n),
+            ((n - torch.arange(n, dtype=torch.float32) - 0.5) / width).clamp(0, 1) if stop < size else torch.ones(n))
+        ys = ramp(rows.stop - rows.start, rows.start, rows.stop, h)
+        xs = ramp(cols.stop - cols.start, cols.start, cols.stop, w)
+        weight = (ys[:, None] * xs[None, :]) ** 2 * (3 - 2 * ys[:, None] * xs[None, :])
+        return weight[None, :, :, None].to(self.device)
 
     def _box(self, center: tuple[float, float], radii: tuple[float, float], margin: float) -> tuple[int, int, int, int]:
         """Crop pixels ``x0, y0, x1, y1`` of a box around ``center``, ``margin`` face widths beyond ``radii``."""
@@ -324,7 +342,7 @@ class Renderer:
             if span is self.head:
                 rows, cols = self.face
                 grid[:, rows.start - span.rows.start: rows.stop - span.rows.start,
-                     cols.start - span.cols.start: cols.stop - span.cols.start] = fine
+                     cols.start - span.cols.start: cols.stop - span.cols.start].lerp_(fine, self.fine_weight)
             clock = self._lap("tps_field", clock)
             # Bicubic over the head: bilinear sampling at fractional offsets halves the face's detail
             # (Laplacian variance 0.57x the photo's in the sync report, bicubic 0.85x). The body
