@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from ..common.channels import DRAWN, MOUTH_CONTROLS, UNIT_RANGE
+from ..common.easing import smoothstep
 from ..common.errors import InputError
 from ..common.progress import Progress
 from ..face.person_layer import LAYER_FLOOR, solid_person
@@ -236,15 +237,16 @@ class Renderer:
     def _feather(self, box: tuple[slice, slice], width: float) -> torch.Tensor:
         """``[1, h, w, 1]`` weights of the fine lattice's field over ``box``: 1 inside, falling to 0 over
         ``width`` px at each side that lies inside the crop, where the coarse field takes over."""
+        def ramp(span: slice, size: int) -> np.ndarray:
+            inward = np.arange(span.stop - span.start) + 0.5  # from the first pixel's centre
+            rise = inward / width if span.start > 0 else np.ones_like(inward)
+            fall = inward[::-1] / width if span.stop < size else np.ones_like(inward)
+            return np.clip(np.minimum(rise, fall), 0, 1)
+
         h, w = self.crop_u8.shape[:2]
         rows, cols = box
-        ramp = lambda n, start, stop, size: torch.minimum(
-            ((torch.arange(n, dtype=torch.float32) + 0.5) / width).clamp(0, 1) if start > 0 else torch.ones(n),
-            ((n - torch.arange(n, dtype=torch.float32) - 0.5) / width).clamp(0, 1) if stop < size else torch.ones(n))
-        ys = ramp(rows.stop - rows.start, rows.start, rows.stop, h)
-        xs = ramp(cols.stop - cols.start, cols.start, cols.stop, w)
-        weight = (ys[:, None] * xs[None, :]) ** 2 * (3 - 2 * ys[:, None] * xs[None, :])
-        return weight[None, :, :, None].to(self.device)
+        weight = smoothstep(np.outer(ramp(rows, h), ramp(cols, w)))
+        return torch.as_tensor(weight, dtype=torch.float32, device=self.device)[None, :, :, None]
 
     def _box(self, center: tuple[float, float], radii: tuple[float, float], margin: float) -> tuple[int, int, int, int]:
         """Crop pixels ``x0, y0, x1, y1`` of a box around ``center``, ``margin`` face widths beyond ``radii``."""

@@ -178,8 +178,9 @@ class FaceRig:
         ring = np.stack([cx + ring_r * rx * np.cos(a), cy + ring_r * ry * np.sin(a)], 1)
         b = np.linspace(0, 2 * np.pi, N_ANCHOR, endpoint=False) + np.pi / N_ANCHOR
         anchors = np.stack([cx + anchor_r * rx * np.cos(b), cy + anchor_r * ry * np.sin(b)], 1)
-        self._ellipse = (cx, cy, rx, ry, lm[fr.MOUTH_CORNERS[0], 1], chin_y, portrait.layered)
-        self._anchor_r = anchor_r
+        self.layered = portrait.layered
+        self._centre, self._anchor_radii = (cx, cy), (anchor_r * rx, anchor_r * ry)
+        self._neck_rows = (lm[fr.MOUTH_CORNERS[0], 1], chin_y)  # the head's ellipse narrows between these
         if portrait.layered:  # below the jaw the ring and anchors hug the neck: collar and shoulders are the body's
             for points in (ring, anchors):
                 points[:, 0] = cx + (points[:, 0] - cx) * self._narrowing(points[:, 1])
@@ -195,7 +196,6 @@ class FaceRig:
         self.face_width = fw
         self.image_hw = portrait.image.shape[:2]
         self.origin = (x0 + 0.5, y0 + 0.5)  # photo coordinates of crop pixel (0, 0)
-        self.layered = portrait.layered
         rows = np.nonzero(portrait.layer.any(axis=1))[0]
         self.bottom = min(float(self.image_hw[0]), float(rows.max() + 1)) if rows.size else float(self.image_hw[0])
         self.shoulders = min(lm[fr.CHIN, 1] + y0 + 0.5 + SHOULDERS_BELOW_CHIN * fh, self.bottom - 1)
@@ -280,17 +280,17 @@ class FaceRig:
     def _narrowing(self, y: np.ndarray) -> np.ndarray:
         """The head's ellipse's width factor at crop rows ``y``: with a body layer it narrows to the
         neck below the jaw."""
-        _, _, _, _, jaw_y, chin_y, layered = self._ellipse
-        if not layered:
+        jaw_y, chin_y = self._neck_rows
+        if not self.layered:
             return np.ones_like(y)
         return 1 - (1 - NECK_NARROW) * smoothstep((y - jaw_y) / (chin_y - jaw_y + 1e-6))
 
     def head_reach(self, points: np.ndarray) -> np.ndarray:
         """0..1 per crop point ``[M, 2]``: how much of the head's motion (the spline's) it keeps: all
         of it within the anchors, none beyond ``HEAD_REACH`` times their radius."""
-        cx, cy, rx, ry = self._ellipse[:4]
+        (cx, cy), (rx, ry) = self._centre, self._anchor_radii
         x = (points[:, 0] - cx) / (rx * self._narrowing(points[:, 1]))
-        r = np.hypot(x, (points[:, 1] - cy) / ry) / self._anchor_r
+        r = np.hypot(x, (points[:, 1] - cy) / ry)
         return smoothstep((HEAD_REACH - r) / (HEAD_REACH - 1))
 
     def body_weight(self, points: np.ndarray) -> np.ndarray:
