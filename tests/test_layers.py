@@ -180,15 +180,20 @@ def test_the_body_below_the_shoulders_stays_still_while_the_head_turns_nods_and_
     person's pixels a face height below the chin changed, by up to 254 levels; a yaw of 12°, 2–20 %)."""
     portrait = analyze_portrait(_named_photo(name, astronaut, group_photo))
     poses = [{}, {"yaw": 12.0}, {"yaw": -12.0}, {"pitch": 8.0}, {"roll": 8.0}, {"roll": -8.0}]
-    tracks = {c: np.zeros(len(poses), np.float32) for c in DRAWN}
-    for i, pose in enumerate(poses):
-        for channel, value in pose.items():
-            tracks[channel][i] = value
-    frames = Renderer(portrait).render(tracks).numpy().astype(np.int16)
+    frames = Renderer(portrait).render(_posed(*poses)).numpy().astype(np.int16)
     below = int(portrait.landmarks[fr.CHIN, 1] + portrait.face_height)
     body = portrait.layer[below:] > 0.5
     changed = [float((np.abs(f[below:] - frames[0, below:]).max(-1)[body] > 2).mean()) for f in frames[1:]]
     assert body.sum() > 10_000 and max(changed) <= 0.01, dict(zip(map(str, poses[1:]), changed))
+
+
+def _posed(*poses: dict[str, float]) -> dict[str, np.ndarray]:
+    """Tracks of one frame per pose (channel → value), every other channel at rest."""
+    tracks = {c: np.zeros(len(poses), np.float32) for c in DRAWN}
+    for i, pose in enumerate(poses):
+        for channel, value in pose.items():
+            tracks[channel][i] = value
+    return tracks
 
 
 def _steps(image: np.ndarray) -> np.ndarray:
@@ -216,10 +221,8 @@ def test_no_seam_where_the_moved_person_meets_the_background_or_the_warp_changes
 
     photo = _named_photo(name, astronaut, group_photo)
     renderer = Renderer(analyze_portrait(photo))
-    tracks = {c: np.zeros(1, np.float32) for c in DRAWN}
-    tracks.update({k: np.full(1, v, np.float32) for k, v in pose.items()})
     matte = renderer.matte_buffer(1)
-    frame = renderer.render(tracks, matte_out=matte).numpy()[0]
+    frame = renderer.render(_posed(pose), matte_out=matte).numpy()[0]
     moved = matte.numpy()[0]
 
     def along_outline(image, alpha):
@@ -278,10 +281,7 @@ def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, ast
 
 def _turned_and_tilted() -> dict[str, np.ndarray]:
     """Tracks of four frames: the head rolled -8 and +8 degrees, turned -12 and +12."""
-    tracks = {c: np.zeros(4, np.float32) for c in DRAWN}
-    tracks["roll"][:2] = (-8.0, 8.0)
-    tracks["yaw"][2:] = (-12.0, 12.0)
-    return tracks
+    return _posed({"roll": -8.0}, {"roll": 8.0}, {"yaw": -12.0}, {"yaw": 12.0})
 
 
 @pytest.mark.parametrize("name", ["astronaut", "group photo", "glasses"])
