@@ -5,7 +5,7 @@ import torch
 from comfy_api.latest import io
 
 from ..pipelines.common.errors import InputError
-from ..pipelines.render.renderer import render_frames_and_mattes
+from ..pipelines.render.renderer import DEFAULT_BATCH, render_frames_and_mattes
 from .comfy_glue import CATEGORY, Features, Motion, Portrait, progress, torch_device, uint8_to_image
 
 MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of available RAM
@@ -37,7 +37,7 @@ class LipSync(io.ComfyNode):
                         "the background is the photo, unchanged. The mask is the person where they are in "
                         "each frame (for keying, or Video Combine's transparent or new background).",
             inputs=[Portrait.Input("portrait"), Features.Input("features"),
-                    io.Int.Input("batch_size", default=16, min=1, max=256),
+                    io.Int.Input("batch_size", default=DEFAULT_BATCH, min=1, max=256),
                     Motion.Input("motion", optional=True)],
             outputs=[io.Image.Output("frames", display_name="frames"),
                      io.Mask.Output("person_matte", display_name="person_matte")])

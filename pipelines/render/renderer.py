@@ -44,7 +44,9 @@ HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic
 LAYER_REACH = 0.08  # face widths the body (breathing, swaying) may reach beyond where it lies in the photo
 BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as the person in it
 SNAP_PX = 0.02  # warp displacements smaller than this are none
-DEFAULT_BATCH = 16
+# Frames rendered at once: 8 keeps the head's warp and paint in cache (at 512² 0.3 ms and at
+# 1024×1536 2–5 ms per frame faster than 16) while the per-call work stays small.
+DEFAULT_BATCH = 8
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
 UNCOVER_MATTE = 0.05
