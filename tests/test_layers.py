@@ -265,10 +265,8 @@ def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, ast
     head turned."""
     photo = _named_photo(name, astronaut, group_photo)
     renderer = Renderer(analyze_portrait(photo))
-    tracks = {c: np.zeros(2, np.float32) for c in DRAWN}
-    tracks["yaw"][:] = (12.0, -12.0)
     matte = renderer.matte_buffer(2)
-    frames = renderer.render(tracks, matte_out=matte).numpy().astype(np.float64)
+    frames = renderer.render(_posed({"yaw": 12.0}, {"yaw": -12.0}), matte_out=matte).numpy().astype(np.float64)
     x0, y0, x1, y1 = renderer.crop
     behind = renderer.behind[0].permute(1, 2, 0).cpu().numpy() * 255.0
     for frame, moved in zip(frames, matte.numpy()):

@@ -56,9 +56,9 @@ def evaluate(coefficients: torch.Tensor, centers: torch.Tensor, points: torch.Te
     b, k, _ = centers.shape
     points = points.expand(b, -1, -1)
     m = points.shape[1]
-    affine = coefficients[:, k:k + 1] + points @ coefficients[:, k + 1:]
+    values = coefficients[:, k:k + 1] + points @ coefficients[:, k + 1:]  # the affine part
     step = max(1, CHUNK_VALUES // (m * k))
     for i in range(0, b, step):
         part = slice(i, i + step)
-        affine[part] = torch.baddbmm(affine[part], _kernel(points[part], centers[part]), coefficients[part, :k])
-    return affine
+        values[part] = torch.baddbmm(values[part], _kernel(points[part], centers[part]), coefficients[part, :k])
+    return values
