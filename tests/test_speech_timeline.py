@@ -6,7 +6,7 @@ import pytest
 
 from talking_photo.pipelines.common.errors import InputError
 from talking_photo.pipelines.speech.tts import synthesize_speech
-from talking_photo.pipelines.speech.timeline import Timeline
+from talking_photo.pipelines.speech.timeline import SILENCE, Timeline
 
 
 def test_timeline_covers_audio_contiguously(speech):
@@ -29,6 +29,18 @@ def test_same_seed_same_samples_and_text_cleanup():
         synthesize_speech("   \n ")
     with pytest.raises(InputError, match="nothing speakable"):
         synthesize_speech("😀😀")
+
+
+def test_a_doubled_full_stop_is_not_read_aloud_next():
+    """espeak keeps the second stop of a closing '..' and reads it as 'dot' before whatever it is
+    given next: the next sentence of the same text, or the first one of the next request."""
+    plain = synthesize_speech("Then it rained.", seed=2)
+    spoken = lambda speech: [p.label for p in speech.timeline.phones if p.label != SILENCE]
+    doubled = synthesize_speech("It was late.. Then it rained.", seed=2)
+    assert spoken(doubled)[-len(spoken(plain)):] == spoken(plain)
+    assert spoken(doubled)[:-len(spoken(plain))] == spoken(synthesize_speech("It was late.", seed=2))
+    synthesize_speech("It was late..", seed=2)
+    assert np.array_equal(synthesize_speech("Then it rained.", seed=2).samples, plain.samples)
 
 
 def test_ten_thousand_characters_join_without_clicks_and_keep_one_timeline():

@@ -24,7 +24,7 @@ PARAGRAPH = ("Good morning, and welcome to the lesson. Today we look at how ligh
 
 def _text_of(seconds: float) -> str:
     """Roughly ``seconds`` of speech at the bundled voice's pace (~17 characters/s)."""
-    return (PARAGRAPH * (int(seconds * 17 / len(PARAGRAPH)) + 1))[: int(seconds * 17)].rsplit(" ", 1)[0] + "."
+    return (PARAGRAPH * (int(seconds * 17 / len(PARAGRAPH)) + 1))[: int(seconds * 17)].rsplit(" ", 1)[0].rstrip(".,") + "."
 
 
 def photo(size: str) -> np.ndarray:

@@ -11,6 +11,9 @@ MAX_SENTENCE_CHARS = 400  # longer runs are cut at commas/spaces so each piece s
 _KEEP_CATEGORIES = ("L", "N", "P", "Zs", "Sc")
 _TAG = re.compile(r"<[^<>]{0,200}>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n\s*\n+")
+# espeak keeps the second stop of a text's closing ".." and reads it as "dot" at the start of the
+# next text it is given: the next sentence, or the next request's first one.
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
@@ -35,7 +38,7 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     if dropped:
         shown = "".join(sorted(dropped))[:20].encode("unicode_escape").decode()
         warnings.append(f"dropped {len(dropped)} unspeakable character(s): {shown}")
-    cleaned = re.sub(r"[ ]+", " ", "".join(out)).strip()
+    cleaned = _DOUBLE_STOP.sub(".", re.sub(r"[ ]+", " ", "".join(out)).strip())
     if not any(unicodedata.category(c).startswith(("L", "N")) for c in cleaned):
         raise InputError("text has nothing speakable (only symbols/emoji); type some words.")
     return cleaned, warnings
