@@ -13,6 +13,7 @@ import numpy as np
 
 from ..common.progress import Progress
 from .audio import Audio, resample
+from .pronunciation import pronunciations
 from .timeline import SILENCE, Segment, Timeline
 
 ALIGN_RATE = 16000
@@ -23,6 +24,9 @@ BLOCK_BYTES = ALIGN_RATE * 2  # one second of int16: the decoder is fed (and can
 # chunk by chunk; streaming blocks and chunks give the same times as one pass within 10 ms.
 LONG_S = 45.0
 CHUNK_MIN_S, CHUNK_MAX_S = 15.0, 30.0
+_PARTS = re.compile(r"\s+|(?<=\w)[-–—/](?=\w)")  # words, and the parts of 'well-known', '555-0199'
+_EDGES = re.compile(r"^[^\w$£€&]+|[^\w%&]+$")  # punctuation around a word; a price's sign, a percent, & stay
+_BRACKETS = re.compile(r"[()\[\]<>]")  # the dictionary's marks for alternates and fillers
 
 
 def _pcm16(audio: Audio) -> bytes:
@@ -74,12 +78,33 @@ def _recognize(pcm: bytes, cmn: str, work: _Work) -> str:
     return hyp.hypstr if hyp is not None else ""
 
 
-def normalise_transcript(text: str, decoder) -> tuple[str, list[str]]:
-    """Lower-case words known to the dictionary; unknown words are dropped and reported."""
-    words = re.findall(r"[a-z']+", text.lower())
-    known = [w for w in words if decoder.lookup_word(w) is not None]
-    unknown = sorted(set(words) - set(known))
-    return " ".join(known), unknown
+def transcript_words(text: str, lexicon) -> tuple[list[str], dict[str, list[str]], list[str]]:
+    """The transcript as the aligner's words: dictionary words as they are; other tokens (numbers,
+    invented names) with espeak's pronunciations, for each decoder to add; tokens with none are
+    left out and reported."""
+    words: list[str] = []
+    added: dict[str, list[str]] = {}
+    unknown: set[str] = set()
+    for part in _PARTS.split(text.lower()):
+        token = _BRACKETS.sub("", _EDGES.sub("", part))
+        if not token:
+            continue
+        if lexicon.lookup_word(token) is None and token not in added:
+            found = pronunciations(token)
+            if not found:
+                unknown.add(token)
+                continue
+            added[token] = found
+        words.append(token)
+    return words, added, sorted(unknown)
+
+
+def _add_words(decoder, words: list[str], added: dict[str, list[str]]) -> None:
+    """Put the transcript's own words into ``decoder``'s dictionary, alternates as 'word(2)'."""
+    entries = [(word if k == 0 else f"{word}({k + 1})", phones)
+               for word in dict.fromkeys(w for w in words if w in added) for k, phones in enumerate(added[word])]
+    for i, (name, phones) in enumerate(entries):
+        decoder.add_word(name, phones, i == len(entries) - 1)
 
 
 def chunk_bounds(pcm: bytes) -> list[tuple[int, int]]:
@@ -120,13 +145,14 @@ def _split_transcript(words: list[str], heard: list[list[str]]) -> list[list[str
     return [[w for w, c in zip(words, chunk_of) if c == i] for i in range(len(heard))]
 
 
-def _align_chunk(pcm: bytes, cmn: str, text: str, offset_s: float,
+def _align_chunk(pcm: bytes, cmn: str, words: list[str], added: dict[str, list[str]], offset_s: float,
                  work: _Work) -> tuple[list[Segment], list[Segment]]:
     """Two-pass forced alignment of one utterance; words and phones shifted by ``offset_s``."""
-    if not text:
+    if not words:
         return [], []
     decoder = _decoder(cmn, bestpath=False)
-    decoder.set_align_text(text)
+    _add_words(decoder, words, added)
+    decoder.set_align_text(" ".join(words))
     work.decode(decoder, pcm)
     decoder.set_alignment()
     work.decode(decoder, pcm)
@@ -163,23 +189,25 @@ def align(audio: Audio, transcript: str | None = None, progress: Progress | None
     lexicon = _decoder()
     cmns = [_batch_cmn(lexicon, p) for p in pieces]
     heard = [_recognize(p, c, work) for p, c in zip(pieces, cmns)] if recognise else []
+    added: dict[str, list[str]] = {}
+    unknown: list[str] = []
     if have_text:
         source = "forced-alignment"
-        text, unknown = normalise_transcript(transcript, lexicon)
-        texts = [" ".join(c) for c in _split_transcript(text.split(), [h.split() for h in heard])] \
-            if recognise else [text]
+        said, added, unknown = transcript_words(transcript, lexicon)
+        chunk_words = _split_transcript(said, [h.split() for h in heard]) if recognise else [said]
     else:
         source = "recognition+alignment"
         transcript = " ".join(h for h in heard if h)
         notes.append(f"recognised: {transcript!r}")
-        normalised = [normalise_transcript(h, lexicon) for h in heard]
-        texts, unknown = [t for t, _ in normalised], sorted({w for _, u in normalised for w in u})
+        chunk_words = [h.split() for h in heard]
+    if added:
+        notes.append(f"timed by espeak's reading (not in the dictionary): {', '.join(list(added)[:20])}")
     if unknown:
-        notes.append(f"words not in the dictionary were skipped: {', '.join(unknown[:20])}")
+        notes.append(f"words with nothing to say were skipped: {', '.join(unknown[:20])}")
     words: list[Segment] = []
     phones: list[Segment] = []
-    for (a, _), piece, cmn, text in zip(bounds, pieces, cmns, texts):
-        w, p = _align_chunk(piece, cmn, text, a / ALIGN_RATE, work)
+    for (a, _), piece, cmn, said in zip(bounds, pieces, cmns, chunk_words):
+        w, p = _align_chunk(piece, cmn, said, added, a / ALIGN_RATE, work)
         words += w
         phones += p
     if not words:
