@@ -43,6 +43,18 @@ def test_a_doubled_full_stop_is_not_read_aloud_next():
     assert np.array_equal(synthesize_speech("Then it rained.", seed=2).samples, plain.samples)
 
 
+def test_abbreviations_do_not_end_their_sentence_and_keep_their_spelling():
+    """'Dr. Smith' was read as two sentences ('Doctor.' with a falling voice, the sentence pause,
+    then 'Smith'): 0.63-0.78 s of silence after 'Dr.', 'Mrs.', 'p.m.' and 'e.g.' at a 0.5 s pause.
+    They are said in full inside their sentence, and the timeline keeps the user's spelling."""
+    text = "Dr. Smith met Mrs. Jones at 5 p.m. today, e.g. for tea. Then St. James St. was empty."
+    words = synthesize_speech(text, sentence_pause_s=0.5, seed=0).timeline.words
+    assert [w.label for w in words] == text.split()
+    gaps = [(a.label, round(b.start - a.end, 3)) for a, b in zip(words, words[1:])]
+    assert all(gap < 0.1 for word, gap in gaps if word in ("Dr.", "Mrs.", "p.m.", "e.g.", "St.")), gaps
+    assert dict(gaps)["tea."] >= 0.5, gaps
+
+
 def test_ten_thousand_characters_join_without_clicks_and_keep_one_timeline():
     base = ('On 3 March 2024, Dr. Smith paid $12.50 for 2 books at 5 p.m. "Really?" she asked. '
             "It was, frankly, a bargain!\n")

@@ -10,10 +10,19 @@ MAX_SENTENCE_CHARS = 400  # longer runs are cut at commas/spaces so each piece s
 
 _KEEP_CATEGORIES = ("L", "N", "P", "Zs", "Sc")
 _TAG = re.compile(r"<[^<>]{0,200}>")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n\s*\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’)\]]*)\s+")  # keeps the quotes and brackets it closes
+_PARAGRAPH = re.compile(r"\n\s*\n+")
 # espeak keeps the second stop of a text's closing ".." and reads it as "dot" at the start of the
 # next text it is given: the next sentence, or the next request's first one.
 _DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?=\s|$)")
+# Abbreviations that espeak reads as the end of a sentence ("Doctor." with a falling voice, then
+# "Smith" as a new sentence), with what is said instead. Titles always lead into a name.
+_TITLES = {"mr.": "Mister", "mrs.": "Missus", "ms.": "Miz", "dr.": "Doctor", "prof.": "Professor",
+           "st.": "Saint", "mt.": "Mount"}
+_ABBREVIATIONS = {"e.g.": "for example", "i.e.": "that is", "vs.": "versus", "approx.": "approximately",
+                  "etc.": "et cetera", "cf.": "compare", "jr.": "Junior", "sr.": "Senior", "fig.": "figure",
+                  "no.": "number"}
+_AROUND = "\"'“”‘’()[]"  # quotes and brackets around a word
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
@@ -45,10 +54,21 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences (and blank-line paragraphs), long ones cut at commas or spaces."""
+    """Sentences (and blank-line paragraphs), long ones cut at commas or spaces. A stop after a
+    title ('Dr. Smith'), or after an abbreviation or another word before a lower-case word ('5 p.m.
+    today') or after an abbreviation before a number ('approx. 5'), does not end a sentence."""
+    sentences: list[str] = []
+    for paragraph in _PARAGRAPH.split(text):
+        start = len(sentences)
+        parts = _SENTENCE_END.split(paragraph) + [""]
+        for part, closing in zip(parts[::2], parts[1::2]):
+            sentence = " ".join((part + closing).split())
+            if len(sentences) > start and sentence and _goes_on(sentences[-1], sentence):
+                sentences[-1] = f"{sentences[-1]} {sentence}"
+            elif sentence:
+                sentences.append(sentence)
     pieces = []
-    for sentence in _SENTENCE_END.split(text):
-        sentence = " ".join(sentence.split())
+    for sentence in sentences:
         while len(sentence) > MAX_SENTENCE_CHARS:
             cut = max(sentence.rfind(", ", 0, MAX_SENTENCE_CHARS), sentence.rfind(" ", 0, MAX_SENTENCE_CHARS))
             cut = cut if cut > 0 else MAX_SENTENCE_CHARS
@@ -57,6 +77,39 @@ def split_sentences(text: str) -> list[str]:
         if any(c.isalnum() for c in sentence):
             pieces.append(sentence)
     return pieces
+
+
+def _goes_on(sentence: str, following: str) -> bool:
+    """Whether ``following`` continues ``sentence`` across the stop between them."""
+    last = sentence.split()[-1].strip(_AROUND).lower()
+    first = following.lstrip(_AROUND)[:1]
+    if last in _TITLES:
+        return True
+    if last in _ABBREVIATIONS:
+        return first.islower() or first.isdigit()
+    return last.endswith(".") and first.islower()
+
+
+def spoken_words(words: list[str]) -> list[str]:
+    """The sentence's words as the voice should read them: abbreviations that espeak takes for a
+    sentence's end are written out ('Dr.' → 'Doctor', 'e.g.' → 'for example', 'St. James' →
+    'Saint James' but 'James St.' → 'James Street'), one entry per word so the timeline keeps the
+    user's spelling."""
+    spoken = []
+    for i, word in enumerate(words):
+        core = word.strip(_AROUND)
+        key = core.lower()
+        following = words[i + 1].strip(_AROUND)[:1] if i + 1 < len(words) else ""
+        if key == "st." and not following.isupper():
+            said = "Street"
+        elif key == "no." and not following.isdigit():
+            said = None
+        else:
+            said = _TITLES.get(key) or _ABBREVIATIONS.get(key)
+        if said is not None and i == len(words) - 1 and key not in _TITLES:
+            said += "."
+        spoken.append(word if said is None else word.replace(core, said))
+    return spoken
 
 
 # The writing systems a voice's language is read from, by espeak language code (the part before

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..common.errors import InputError
 from ..common.progress import Progress
-from .text_cleanup import check_script, clean_text, split_sentences
+from .text_cleanup import check_script, clean_text, split_sentences, spoken_words
 from .timeline import SILENCE, Segment, Timeline
 
 DEFAULT_VOICE = "joe"
@@ -158,7 +158,8 @@ class PiperSynthesizer:
                                                              (offset + len(pause)) / rate)])
                     offset += len(pause)
                 sentence_words: list[list[Segment]] = []
-                for chunk in self.voice.synthesize(sentence, syn_config=config, include_alignments=True):
+                spoken = spoken_words(sentence.split())
+                for chunk in self.voice.synthesize(" ".join(spoken), syn_config=config, include_alignments=True):
                     audio = chunk.audio_float_array.astype(np.float32)
                     audio[: len(fade)] *= fade
                     audio[len(audio) - len(fade):] *= fade[::-1]
@@ -172,7 +173,7 @@ class PiperSynthesizer:
                     pieces.append(audio)
                     offset += len(audio)
                 words.extend(_text_words(sentence, sentence_words,
-                                         self._words_per_token(sentence.split(), len(sentence_words))))
+                                         self._words_per_token(spoken, len(sentence_words))))
                 if progress is not None:
                     progress(i + 1, len(sentences))
         samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
