@@ -55,6 +55,15 @@ def test_abbreviations_do_not_end_their_sentence_and_keep_their_spelling():
     assert dict(gaps)["tea."] >= 0.5, gaps
 
 
+def test_a_price_is_read_with_its_unit_after_the_number():
+    """espeak reads '$49.99' as 'dollar forty nine point nine nine'; a speaker says 'forty nine
+    dollars ninety nine cents'. The timeline keeps '$49.99' as one word."""
+    speech = synthesize_speech("Just $49.99 today.", seed=0)
+    price = speech.timeline.words[1]
+    phones = "".join(p.label for p in speech.timeline.phones if price.start <= p.start < price.end)
+    assert price.label == "$49.99" and phones.startswith("fɔɹ") and "sɛnts" in phones and "pɔɪnt" not in phones
+
+
 def test_ten_thousand_characters_join_without_clicks_and_keep_one_timeline():
     base = ('On 3 March 2024, Dr. Smith paid $12.50 for 2 books at 5 p.m. "Really?" she asked. '
             "It was, frankly, a bargain!\n")

@@ -7,6 +7,8 @@ import re
 import threading
 import unicodedata
 
+from .text_cleanup import PRICE, said_price
+
 ESPEAK_VOICE = "en-us"  # the aligner's acoustic model is US English
 SYLLABIC = "\u0329"  # espeak's mark under a consonant that is a syllable on its own ('button')
 
@@ -24,7 +26,6 @@ _IPA_TO_ARPABET = {
     "x": "K", "ç": "HH",
 }
 _LONGEST = max(map(len, _IPA_TO_ARPABET))
-_CURRENCY = {"$": "dollars", "£": "pounds", "€": "euros"}
 _lock = threading.Lock()  # espeak is one process-wide state: one reading at a time
 _phonemizer = None
 
@@ -57,12 +58,11 @@ def readings(token: str) -> list[str]:
         texts.append(" ".join(token))
     if re.fullmatch(r"1[1-9]\d\d|20[1-9]\d", token):
         texts.append(f"{token[:2]} {token[2:]}")
-    price = re.fullmatch(r"([$£€])(\d[\d,]*)(?:\.(\d\d))?", token)
+    price = PRICE.fullmatch(token)
     if price:
-        unit, whole, cents = _CURRENCY[price[1]], price[2], price[3]
-        texts.append(f"{whole} {unit}" + (f" {cents} cents" if cents else ""))
-        if cents:
-            texts.append(f"{whole} {cents}")
+        texts.append(said_price(price))
+        if price[3]:
+            texts.append(f"{price[2]} {price[3]}")
     return texts
 
 

@@ -23,6 +23,10 @@ _ABBREVIATIONS = {"e.g.": "for example", "i.e.": "that is", "vs.": "versus", "ap
                   "etc.": "et cetera", "cf.": "compare", "jr.": "Junior", "sr.": "Senior", "fig.": "figure",
                   "no.": "number"}
 _AROUND = "\"'“”‘’()[]"  # quotes and brackets around a word
+# A price as espeak misreads it ('$49.99': "dollar forty nine point nine nine") and as said.
+PRICE = re.compile(r"([$£€])(\d[\d,]*)(?:\.(\d\d))?")
+_UNITS = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
+          "€": ("euro", "euros", "cent", "cents")}
 
 
 def clean_text(text: str) -> tuple[str, list[str]]:
@@ -90,16 +94,28 @@ def _goes_on(sentence: str, following: str) -> bool:
     return last.endswith(".") and first.islower()
 
 
+def said_price(price: re.Match) -> str:
+    """'$49.99' → '49 dollars 99 cents', '$1' → '1 dollar', '£2.50' → '2 pounds 50 pence'."""
+    one, many, hundredth, hundredths = _UNITS[price[1]]
+    said = f"{price[2]} {one if price[2] == '1' else many}"
+    cents = int(price[3] or 0)
+    return said + (f" {cents} {hundredth if cents == 1 else hundredths}" if cents else "")
+
+
 def spoken_words(words: list[str]) -> list[str]:
     """The sentence's words as the voice should read them: abbreviations that espeak takes for a
     sentence's end are written out ('Dr.' → 'Doctor', 'e.g.' → 'for example', 'St. James' →
-    'Saint James' but 'James St.' → 'James Street'), one entry per word so the timeline keeps the
-    user's spelling."""
+    'Saint James' but 'James St.' → 'James Street'), and prices with their unit after the number;
+    one entry per word, so the timeline keeps the user's spelling."""
     spoken = []
     for i, word in enumerate(words):
         core = word.strip(_AROUND)
         key = core.lower()
         following = words[i + 1].strip(_AROUND)[:1] if i + 1 < len(words) else ""
+        price = PRICE.match(core)
+        if price and not core[price.end():].strip(".,;:!?"):
+            spoken.append(word.replace(price[0], said_price(price), 1))
+            continue
         if key == "st." and not following.isupper():
             said = "Street"
         elif key == "no." and not following.isdigit():
