@@ -22,7 +22,7 @@ _TITLES = {"mr.": "Mister", "mrs.": "Missus", "ms.": "Miz", "dr.": "Doctor", "pr
 _ABBREVIATIONS = {"e.g.": "for example", "i.e.": "that is", "vs.": "versus", "approx.": "approximately",
                   "etc.": "et cetera", "cf.": "compare", "jr.": "Junior", "sr.": "Senior", "fig.": "figure",
                   "no.": "number"}
-_AROUND = "\"'“”‘’()[]"  # quotes and brackets around a word
+AROUND_WORD = "\"'“”‘’()[]"  # quotes and brackets around a word
 # A price as espeak misreads it ('$49.99': "dollar forty nine point nine nine") and as said.
 PRICE = re.compile(r"([$£€])(\d[\d,]*)(?:\.(\d\d))?")
 _UNITS = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
@@ -85,8 +85,8 @@ def split_sentences(text: str) -> list[str]:
 
 def _goes_on(sentence: str, following: str) -> bool:
     """Whether ``following`` continues ``sentence`` across the stop between them."""
-    last = sentence.split()[-1].strip(_AROUND).lower()
-    first = following.lstrip(_AROUND)[:1]
+    last = sentence.split()[-1].strip(AROUND_WORD).lower()
+    first = following.lstrip(AROUND_WORD)[:1]
     if last in _TITLES:
         return True
     if last in _ABBREVIATIONS:
@@ -109,9 +109,9 @@ def spoken_words(words: list[str]) -> list[str]:
     one entry per word, so the timeline keeps the user's spelling."""
     spoken = []
     for i, word in enumerate(words):
-        core = word.strip(_AROUND)
+        core = word.strip(AROUND_WORD)
         key = core.lower()
-        following = words[i + 1].strip(_AROUND)[:1] if i + 1 < len(words) else ""
+        following = words[i + 1].strip(AROUND_WORD)[:1] if i + 1 < len(words) else ""
         price = PRICE.match(core)
         if price and not core[price.end():].strip(".,;:!?"):
             spoken.append(word.replace(price[0], said_price(price), 1))

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..common.errors import InputError
 from ..common.progress import Progress
-from .text_cleanup import check_script, clean_text, split_sentences, spoken_words
+from .text_cleanup import AROUND_WORD, check_script, clean_text, split_sentences, spoken_words
 from .timeline import SILENCE, Segment, Timeline
 
 DEFAULT_VOICE = "joe"
@@ -204,7 +204,7 @@ def _text_words(sentence: str, groups: list[list[Segment]], counts: list[int] | 
     before it. Without ``counts`` the words are labelled with their phones."""
     if counts is None:
         return [Segment("".join(p.label for p in g), g[0].start, g[-1].end) for g in groups]
-    tokens = [t.strip("\"'“”‘’()[]") for t in sentence.split()]
+    tokens = [t.strip(AROUND_WORD) for t in sentence.split()]
     spans: list[list[int]] = []  # token indices of each text word
     for k, count in enumerate(counts):
         if count and (not spans or any(counts[j] for j in spans[-1])):
