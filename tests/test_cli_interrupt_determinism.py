@@ -69,6 +69,38 @@ def test_ctrl_c_in_earlier_stages_stops_within_a_second(tmp_path, photo, delay_s
     assert rc == 130 and list(tmp_path.iterdir()) == [], err
 
 
+def test_ctrl_c_that_python_drops_inside_a_finaliser_still_stops_the_command():
+    """Python prints and drops a KeyboardInterrupt raised in a ``__del__`` or weakref callback
+    (importlib runs one on every import: a rare Ctrl-C landed there and the run went on). The
+    command line raises it again in the code that follows."""
+    code = """if True:
+        import sys, time
+        from pipelines.cli import main as cli
+
+        class Finaliser:
+            def __del__(self):
+                print("finalising", flush=True)
+                time.sleep(2)
+
+        def stalled(args):
+            Finaliser()
+            time.sleep(3)
+            print("ran on", flush=True)
+            return 0
+
+        cli.COMMANDS["bench"] = stalled
+        sys.argv = ["pipelines", "bench"]
+        cli.run()"""
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, preexec_fn=_as_from_a_terminal,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "finalising\n", proc.communicate()
+    started = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "interrupted; no output written" in err and "Exception ignored" not in err, err
+    assert time.perf_counter() - started < 1.0 and out == ""
+
+
 def _frames(path: Path) -> np.ndarray:
     with av.open(str(path)) as c:
         return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])

@@ -1,9 +1,11 @@
 """The command line: ``python -m pipelines render|demo|report|bench|contact-sheet`` (see ``--help``)."""
 from __future__ import annotations
 
+import _thread
 import argparse
 import json
 import os
+import signal
 import sys
 
 from ..common.errors import InputError  # module level stays this light: Ctrl-C here is not caught yet
@@ -184,8 +186,25 @@ def _caused_by_interrupt(error: BaseException) -> bool:
     return False
 
 
+def _reraise_dropped_ctrl_c() -> None:
+    """Python prints and drops an exception raised inside a ``__del__`` or a weakref callback, so a
+    Ctrl-C landing there is lost and the run goes on (importlib runs such a callback on every
+    import). Signal it again, from another thread: the main thread raises it in the code it runs
+    next, where main() catches it (a signal raised inside this hook would be dropped with it)."""
+    report, main_thread = sys.unraisablehook, _thread.get_ident()
+
+    def hook(unraisable) -> None:
+        if issubclass(unraisable.exc_type, KeyboardInterrupt):  # a real signal: it also ends a sleep
+            _thread.start_new_thread(signal.pthread_kill, (main_thread, signal.SIGINT))
+        else:
+            report(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def run() -> None:
     """Entry point of ``python -m pipelines``: exit codes 0, 2 (bad input) or 130 (interrupted)."""
+    _reraise_dropped_ctrl_c()
     try:
         code = main()
     except BaseException as e:  # Ctrl-C while importing, before a stage could catch it
