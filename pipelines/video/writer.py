@@ -191,7 +191,7 @@ class VideoWriter:
         if self.format.pix_fmt == "yuv420p":
             return av.VideoFrame.from_ndarray(yuv420p(f), format="yuv420p")
         if self._palette is None:
-            return av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgba")
+            return av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgba" if f.shape[-1] == 4 else "rgb24")
         return av.VideoFrame.from_ndarray((self._palette.indices(f), self._palette.colors), format="pal8")
 
     def write(self, frames: np.ndarray) -> None:
