@@ -145,3 +145,32 @@ def test_a_smiling_photos_own_teeth_never_show_when_its_mouth_rests(astronaut):
     frames = Renderer(dataclasses.replace(portrait, image=marked)).render(tracks).numpy()
     counts = [int(green(frame).sum()) for frame in frames]
     assert max(counts) <= 5, counts
+
+
+def test_the_lower_teeth_show_above_the_lower_lip_only_once_the_jaw_is_wide(astronaut):
+    """Painted into a large mouth (120 px wide), the middle of the opening's bottom third shows a
+    band of tooth-coloured pixels (the lower incisors' edges above the lower lip's inner side) at full
+    opening, at least 0.03 mouth widths tall, and none at a speaking opening. The lower lip's inner
+    side had hidden them: one row, of a pinker grey, at full opening."""
+    import torch
+
+    from talking_photo.pipelines.render.grain import Grain
+    from talking_photo.pipelines.render.mouth_interior import MouthInterior
+
+    portrait = analyze_portrait(astronaut)
+    interior = MouthInterior(portrait, torch.device("cpu"), Grain(portrait))
+    teeth = interior.teeth.numpy() * 255
+    teeth_luma, teeth_chroma = float(luma(teeth)), float(np.abs(teeth - luma(teeth)).max())
+    width, x = 120.0, torch.linspace(40, 160, 25)
+    u = (x - 100) / 60
+    tooth_rows = {}
+    for opening, gap in ((0.4, 25.0), (1.0, 50.0)):
+        upper = torch.stack([x, 60 + 4 * u ** 2], -1)[None]
+        lower = torch.stack([x, 60 + gap * (1 - u ** 2)], -1)[None]
+        crops = torch.full((1, 3, 140, 200), 0.7)
+        painted = interior.paint(crops, upper, lower, upper.clone(), width, torch.tensor([opening]))
+        middle = painted[0, :, int(60 + 2 * gap / 3):int(60 + gap) + 1, 95:106].mean(2).T.numpy() * 255
+        grey = luma(middle)
+        tooth = (grey >= 0.4 * teeth_luma) & (np.abs(middle - grey[:, None]).max(1) <= teeth_chroma)
+        tooth_rows[opening] = int(tooth.sum())
+    assert tooth_rows[0.4] == 0 and tooth_rows[1.0] >= 0.03 * width, tooth_rows

@@ -3,11 +3,11 @@ teeth with the jaw.
 
 Painted column by column between the target inner-lip curves. The teeth stand on an arch (their
 gaps shift and crowd as the head turns) in the upper lip's shadow, their edge rising at each gap,
-so they read as teeth rather than a grey band; the lower ones show only once the jaw is wide; the
-cavity darkens with depth and the tongue, rounded at its top, rises from its floor as the jaw
-opens. The lips' wet inner sides line the opening, so the lips keep their thickness and the
-opening has no crisp rim. A closed mouth gets a thin dark seam so that lips closed over the photo's
-own teeth never show a white line.
+so they read as teeth rather than a grey band; the lower ones stand behind the lower lip and show
+their edges above it only once the jaw is wide; the cavity darkens with depth and the tongue,
+rounded at its top, rises from its floor as the jaw opens. The lips' wet inner sides line the
+opening, so the lips keep their thickness and the opening has no crisp rim. A closed mouth gets a
+thin dark seam so that lips closed over the photo's own teeth never show a white line.
 
 Every colour comes from the photo, in its own colour space: the teeth from its own teeth where the
 mouth is open, else from the whites of its eyes; cavity and tongue from its lips. So a grayscale or
@@ -30,14 +30,16 @@ UPPER_TEETH = 0.08  # visible height of the upper incisors below the resting lip
 # of a 50 mm mouth, as the incisors show below a relaxed upper lip; more and a parted mouth is all teeth),
 UPPER_TEETH_MAX = 0.16  # ... or as much as the photo's own open mouth shows, up to this
 TEETH_SEEN = 0.8  # a pixel of the photo's open mouth this bright relative to its teeth is tooth
-LOWER_TEETH = 0.04  # ... of the lower incisors above the lower lip, once the jaw is wide:
-LOWER_TEETH_FROM = 0.6  # they stay behind the lower lip below this opening,
-LOWER_TEETH_SHADE = 0.65  # and are in the shadow of the upper lip and teeth
+LOWER_TEETH = 0.05  # ... of the lower incisors above the lower lip's inner side, once the jaw is wide:
+LOWER_TEETH_FROM = 0.55  # they stay behind the lower lip below this opening,
+LOWER_TEETH_SHADE = 0.55  # are in the shadow of the upper lip and teeth,
+LOWER_TEETH_SPAN = (18.0, 32.0)  # and only the front ones show: full height up to this angle on the arch, none past it
 DEFAULT_TEETH = (0.93, 0.89, 0.80)
 # The teeth stand on an arch: the gaps between them at these angles from the middle (central and
 # lateral incisors, canines), the mouth's corners at CORNER_ANGLE. Seen turned, the arch shifts the
 # gaps towards the turn and crowds the far side together.
 TOOTH_GAP_ANGLES = (0.0, 18.0, -18.0, 33.0, -33.0, 47.0, -47.0)
+LOWER_GAP_ANGLES = (0.0, 12.0, -12.0, 24.0, -24.0, 36.0, -36.0)  # the lower incisors are narrower
 CORNER_ANGLE = 62.0
 GAP_DARKEN = 0.12
 GAP_WIDTH = 0.02  # of the mouth width
@@ -93,7 +95,7 @@ class MouthInterior:
         self.roll_edge, self.roll_in = (as_tensor(np.clip(wet * k, 0, 1)) for k in ROLL_COLOUR)
         self.cavity = as_tensor(np.clip(wet, 0, 1) * CAVITY_DARKEN)
         self.seam = as_tensor(lip * SEAM_DARKEN)
-        self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES, device=device))
+        self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES + LOWER_GAP_ANGLES, device=device))
 
     def paint(self, crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor,
               teeth_line: torch.Tensor, mouth_width: float, opening: torch.Tensor) -> torch.Tensor:
@@ -122,22 +124,30 @@ class MouthInterior:
         tip = ((ys - tongue_top) / tongue_height.clamp_min(1.0)).clamp(0, 1)[:, None]
         tongue = self.tongue_back[None, :, None, None] + tip * (self.tongue_tip - self.tongue_back)[None, :, None, None]
         colour = cavity + tongue_at[:, None] * (tongue * (1 - 0.5 * (1 - profile[:, None])) - cavity)
-        arch, facing = self._arch(col, upper)
+        arch, angle = self._arch(col, upper)
+        facing = torch.cos(angle).clamp_min(0).sqrt()
         rest = col.sample(teeth_line)
         gap_width = max(0.6, GAP_WIDTH * mouth_width)
         from_gap = col.xs[:, None, :, None] - arch[:, :, None, :]
-        gaps = torch.exp(-(from_gap / gap_width) ** 2).amax(-1)
-        notches = torch.exp(-(from_gap / max(NOTCH_MIN_PX, NOTCH_WIDTH * mouth_width)) ** 2).amax(-1)
+        gaps = torch.exp(-(from_gap / gap_width) ** 2)
+        notches = torch.exp(-(from_gap / max(NOTCH_MIN_PX, NOTCH_WIDTH * mouth_width)) ** 2)
+        upper_gaps = len(TOOTH_GAP_ANGLES)
+        (gaps, lower_gaps), (notches, lower_notches) = ((g[..., :upper_gaps].amax(-1), g[..., upper_gaps:].amax(-1))
+                                                        for g in (gaps, notches))
         edge = rest + self.teeth_showing * mouth_width * profile * (1 - NOTCH * notches)
         upper_teeth = (edge - ys + 0.5).clamp(0, 1)
+        # The lower teeth stand behind the lower lip's inner side, their edges showing above it.
         lower_show = ((opening - LOWER_TEETH_FROM) / (1 - LOWER_TEETH_FROM)).clamp(0, 1)
-        lower_height = LOWER_TEETH * mouth_width * profile * lower_show
-        lower_teeth = (ys - (col.bottom - lower_height) + 0.5).clamp(0, 1) * lower_height.clamp(max=1.0)
+        front = ((np.deg2rad(LOWER_TEETH_SPAN[1]) - angle.abs()) / np.deg2rad(LOWER_TEETH_SPAN[1] - LOWER_TEETH_SPAN[0])).clamp(0, 1)
+        lower_height = LOWER_TEETH * mouth_width * front * lower_show * (1 - NOTCH * lower_notches)
+        behind_lip = _inner_side(col, LOWER_ROLL, LOWER_ROLL_MAX, mouth_width)
+        lower_teeth = (ys - (col.bottom - behind_lip - lower_height) + 0.5).clamp(0, 1) * lower_height.clamp(max=1.0)
         under_lip = ((ys - col.top) / (LIP_SHADOW * mouth_width)).clamp(0, 1)
-        shade = (1 - GAP_DARKEN * gaps) * facing * (0.55 + 0.45 * profile)
+        shade = facing * (0.55 + 0.45 * profile)
         teeth = self.teeth[None, :, None, None] * shade[:, None]
-        colour = colour + lower_teeth[:, None] * (teeth * LOWER_TEETH_SHADE - colour)
-        colour = colour + upper_teeth[:, None] * (teeth * (0.55 + 0.45 * under_lip[:, None]) - colour)
+        lower = teeth * ((1 - GAP_DARKEN * lower_gaps) * LOWER_TEETH_SHADE)[:, None]
+        colour = colour + lower_teeth[:, None] * (lower - colour)
+        colour = colour + upper_teeth[:, None] * (teeth * ((1 - GAP_DARKEN * gaps) * (0.55 + 0.45 * under_lip))[:, None] - colour)
         colour = self._lips_inner_sides(colour, col, ys, mouth_width)
         shows = ((col.bottom - col.top - INTERIOR_MIN_GAP_PX) / INTERIOR_FADE_PX).clamp(0, 1)
         colour = self.seam[None, :, None, None] + shows[:, None] * (colour - self.seam[None, :, None, None])
@@ -152,29 +162,26 @@ class MouthInterior:
     def _lips_inner_sides(self, colour: torch.Tensor, col: Columns, ys: torch.Tensor, mouth_width: float) -> torch.Tensor:
         """The lips' wet inner sides over the opening's top and bottom edges: the lip's colour,
         redder, darkening as it turns in, so the lips have thickness and the opening no crisp rim."""
-        gap = (col.bottom - col.top).clamp_min(0)
         for depth, share, most in ((col.bottom - ys, LOWER_ROLL, LOWER_ROLL_MAX),
                                    (ys - col.top, UPPER_ROLL, UPPER_ROLL_MAX)):
-            width = (share * gap).clamp(max=most * mouth_width).clamp_min(0.5)
-            t = (depth / width).clamp(0, 1)[:, None]
+            t = (depth / _inner_side(col, share, most, mouth_width).clamp_min(0.5)).clamp(0, 1)[:, None]
             side = self.roll_edge[None, :, None, None] + t * (self.roll_in - self.roll_edge)[None, :, None, None]
             colour = colour + (1 - t) ** 2 * (side - colour)
         return colour
 
     def _arch(self, col: Columns, upper: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Where the gaps between the teeth fall ``[B, 1, G]`` (crop x) and how much each column's teeth
-        face the camera ``[B, 1, W]``: the teeth stand on an arch whose turn is read off where the
-        middle of the upper lip lies between the corners (the photo's own turn and the rendered one)."""
+        """Where the gaps between the teeth fall ``[B, 1, G]`` (crop x; upper then lower) and each
+        column's angle on the arch ``[B, 1, W]`` (0 mid-front): the teeth stand on an arch whose turn is
+        read off where the middle of the upper lip lies between the corners (the photo's own turn and
+        the rendered one)."""
         corner = np.deg2rad(CORNER_ANGLE)
         middle = ((upper[:, upper.shape[1] // 2, 0, None, None] - col.left) / (col.right - col.left).clamp_min(1.0))
         turn = torch.atan((2 * middle.clamp(0.05, 0.95) - 1) * np.sin(corner) / (1 - np.cos(corner)))  # [B, 1, 1]
         ends = torch.sin(turn - corner), torch.sin(turn + corner)
         to_u = lambda angle: (torch.sin(angle + turn) - ends[0]) / (ends[1] - ends[0])
         gaps = col.left + (col.right - col.left) * to_u(self.gap_angles[None, None, :])
-        # Back to an angle per column, for how much of its face each tooth shows.
         seen = (ends[0] + col.u * (ends[1] - ends[0])).clamp(-1, 1)
-        facing = torch.cos(torch.asin(seen) - turn).clamp_min(0).sqrt()
-        return gaps, facing
+        return gaps, torch.asin(seen) - turn
 
     def _like_the_photo(self, colour: torch.Tensor, cover: torch.Tensor, crops: torch.Tensor,
                         box: tuple[int, int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -189,6 +196,11 @@ class MouthInterior:
         cover = soft[:, 3]
         colour = soft[:, :3] / cover[:, None].clamp_min(1e-4)
         return colour + self.grain.over(crops, box), cover
+
+
+def _inner_side(col: Columns, share: float, most: float, mouth_width: float) -> torch.Tensor:
+    """How far a lip's wet inner side reaches into the opening ``[B, 1, W]``, in pixels."""
+    return (share * (col.bottom - col.top).clamp_min(0)).clamp(max=most * mouth_width)
 
 
 def _lip_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
