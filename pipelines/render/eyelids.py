@@ -82,7 +82,7 @@ def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, 
     lash = (1 - ((col.ys - edge + width / 2) / (width / 2 + 0.5)).abs()).clamp(0, 1) ** 0.7
     lash_alpha = lash * b * (0.6 + 0.4 * taper) * span
     lash_colour = torch.minimum(lashes[None, :, None, None], skin * LASH_MAX)
-    colour = colour + lash_alpha[:, None] * (lash_colour - colour) + grain.over(crops, box)
+    colour = grain.add(colour + lash_alpha[:, None] * (lash_colour - colour), crops, box)
     return col.composite(crops, colour, torch.maximum(cover, lash_alpha))
 
 

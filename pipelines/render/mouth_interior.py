@@ -187,7 +187,7 @@ class MouthInterior:
                         box: tuple[int, int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         """The painting and its coverage softened like the photo (premultiplied, so the lips' edges
         are soft and take the cavity's shadow), then given the photo's grain (a fixed pattern: the
-        photo's grain does not flicker either)."""
+        photo's grain does not flicker either; fainter in the dark cavity, as in the photo's shadows)."""
         radius, taps = self.soften_radius, self.soften_taps
         layers = torch.cat([colour * cover[:, None], cover[:, None]], 1)
         c = layers.shape[1]
@@ -195,7 +195,7 @@ class MouthInterior:
         soft = F.conv2d(F.pad(soft, (0, 0, radius, radius), mode="replicate"), taps.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
         cover = soft[:, 3]
         colour = soft[:, :3] / cover[:, None].clamp_min(1e-4)
-        return colour + self.grain.over(crops, box), cover
+        return self.grain.add(colour, crops, box), cover
 
 
 def _inner_side(col: Columns, share: float, most: float, mouth_width: float) -> torch.Tensor:
