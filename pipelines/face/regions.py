@@ -28,6 +28,7 @@ LEFT_BROW = (300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
 NOSE = (1, 2, 4, 5, 6, 168, 197, 195, 98, 327, 129, 358)
 CHIN, FOREHEAD, NOSE_TIP = 152, 10, 1
 CHEEK = 205  # right cheek beside the nose: lit skin near the mouth
+NOSTRILS = (98, 327, 2)  # the nose's wings (alae) and the point below its tip (subnasale)
 # Points that neither the jaw nor the lids move (forehead, nose ridge, eye corners, temples): they
 # carry the head's rigid pose.
 RIGID_POINTS = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 33, 133, 263, 362, 127, 356, 234, 454)

@@ -10,8 +10,10 @@ opening, so the lips keep their thickness and the opening has no crisp rim. A cl
 thin dark seam so that lips closed over the photo's own teeth never show a white line.
 
 Every colour comes from the photo, in its own colour space: the teeth from its own teeth where the
-mouth is open, else from the whites of its eyes; cavity and tongue from its lips. So a grayscale or
-sepia photo keeps its tint inside the mouth. The painting is softened and given the grain measured on
+mouth is open, else from the whites of its eyes; tongue and the lips' inner sides from its lips; the
+cavity's hue from its own deepest shadow of flesh, the nostrils (a darkened lip colour is olive on
+a yellowed painting or print, a nostril there is dark brown). So a grayscale or sepia photo keeps its
+tint inside the mouth. The painting is softened and given the grain measured on
 the photo's skin, so it does not read as a sharp, clean sticker on a soft, grainy photo.
 """
 from __future__ import annotations
@@ -58,7 +60,8 @@ ROLL_COLOUR = (0.8, 0.4)  # relative to the lip colour: at the lip's edge and wh
 # The teeth's edge rises this share of their height at the gaps between them (their corners are
 # rounded) over this width (of the mouth's, at least NOTCH_MIN_PX: finer is only pixel noise).
 NOTCH, NOTCH_WIDTH, NOTCH_MIN_PX = 0.25, 0.04, 2.0
-CAVITY_DARKEN = 0.45  # the cavity's colour next to the lips, relative to the lips' wet colour ...
+CAVITY_DARKEN = 0.45  # the cavity's luma next to the lips, relative to the lips' wet colour's ...
+NOSTRIL_BELOW, DARKEST = 0.3, 0.1  # its hue: the darkest tenth from the nose's tip to this far below its base
 DEPTH_DARKEN = 0.5  # ... darkening by this share at the depth of DEPTH_SCALE mouth widths from the lips
 DEPTH_SCALE = 0.12
 CORNER_DEPTH = 0.6
@@ -91,9 +94,12 @@ class MouthInterior:
         self.soften_taps = (taps / taps.sum()).to(device)
         chroma = lip - luma(lip)
         wet = luma(lip) + chroma * min(WET_CHROMA, WET_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6))
-        self.tongue_back, self.tongue_tip = (as_tensor(np.clip(wet * k, 0, 1)) for k in TONGUE_COLOUR)
-        self.roll_edge, self.roll_in = (as_tensor(np.clip(wet * k, 0, 1)) for k in ROLL_COLOUR)
-        self.cavity = as_tensor(np.clip(wet, 0, 1) * CAVITY_DARKEN)
+        # Flesh in the mouth's shade takes the nostrils' hue at the lips' brightness scaled down.
+        shadow, wet_luma = _nostril_shadow(img, lm), float(luma(np.clip(wet, 0, 1)))
+        in_shade = lambda k: as_tensor(_at_luma(shadow, wet_luma * k))
+        self.tongue_back, self.tongue_tip = (in_shade(k) for k in TONGUE_COLOUR)
+        self.roll_edge, self.roll_in = as_tensor(np.clip(wet * ROLL_COLOUR[0], 0, 1)), in_shade(ROLL_COLOUR[1])
+        self.cavity = in_shade(CAVITY_DARKEN)
         self.seam = as_tensor(lip * SEAM_DARKEN)
         self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES + LOWER_GAP_ANGLES, device=device))
 
@@ -211,6 +217,29 @@ def _lip_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     x = np.clip(np.round(middle[:, 0]).astype(int), 0, w - 1)
     y = np.clip(np.round(middle[:, 1]).astype(int), 0, h - 1)
     return np.median(img[y, x], axis=0)
+
+
+def _nostril_shadow(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
+    """RGB 0..1 of the darkest tenth of the pixels between the nose's tip and wings and a little below
+    them: the nostrils, or the shadow under the nose where they do not show."""
+    h, w = img.shape[:2]
+    wings, below = lm[list(fr.NOSTRILS[:2]), :2], lm[fr.NOSTRILS[2], :2]
+    tip = lm[fr.NOSE_TIP, 1]
+    x0, x1 = np.clip([np.floor(wings[:, 0].min()), np.ceil(wings[:, 0].max()) + 1], 0, w).astype(int)
+    y0, y1 = np.clip([np.floor(tip), np.ceil(below[1] + NOSTRIL_BELOW * (below[1] - tip)) + 1], 0, h).astype(int)
+    pixels = img[y0:y1, x0:x1].reshape(-1, 3)
+    if len(pixels) < 10:
+        return _lip_colour(img, lm)
+    brightness = luma(pixels)
+    return pixels[brightness <= np.quantile(brightness, DARKEST)].mean(0)
+
+
+def _at_luma(colour: np.ndarray, target: float) -> np.ndarray:
+    """``colour`` scaled to luma ``target`` (its hue and saturation kept), no channel further than
+    WET_CHROMA_MAX from its luma."""
+    scaled = colour * target / max(float(luma(colour)), 1e-3)
+    chroma = scaled - target
+    return np.clip(target + chroma * min(1.0, WET_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6)), 0, 1)
 
 
 OPEN_MOUTH = [*fr.INNER_UPPER, *fr.INNER_LOWER[::-1]]  # the polygon inside the inner lips
