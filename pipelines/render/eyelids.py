@@ -29,6 +29,7 @@ LASH_MIN_PX = 1.3
 LASH_DEPTH = 0.25  # ... coloured like the photo's own lashes: the darkest pixel within this much of the
 # opening below each upper-lid landmark, the median over both eyes,
 LASH_MAX = 0.75  # ... but at most this bright relative to the lid skin (a line always shows)
+LASH_FULL = 0.3  # the lashes travel with the lid's edge: at full strength once it is this far closed
 LASH_COVER = 0.5  # the lid also covers the open eye's own upper lash line, this far above the lid curve,
 LID_FEATHER = 0.35  # ... fading in over this much of the opening above that (no outline of the open eye)
 LOWER_OVERLAP = 0.12  # the closed lid reaches this far past the lower lid curve (no white line below it)
@@ -80,7 +81,7 @@ def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, 
     colour = skin * (1 - LID_SHADE * depth ** 2 - CREASE_SHADE * (1 - depth) ** 2)[:, None]
     width = max(LASH_MIN_PX, LASH_WIDTH * opening_px) * (0.5 + 0.5 * taper)  # lashes thin out to the corners
     lash = (1 - ((col.ys - edge + width / 2) / (width / 2 + 0.5)).abs()).clamp(0, 1) ** 0.7
-    lash_alpha = lash * b * (0.6 + 0.4 * taper) * span
+    lash_alpha = lash * (b / LASH_FULL).clamp(max=1) * (0.6 + 0.4 * taper) * span
     lash_colour = torch.minimum(lashes[None, :, None, None], skin * LASH_MAX)
     colour = grain.add(colour + lash_alpha[:, None] * (lash_colour - colour), crops, box)
     return col.composite(crops, colour, torch.maximum(cover, lash_alpha))
