@@ -65,6 +65,11 @@ SHOULDERS_BELOW_CHIN = 0.7  # face heights: everything above this line is carrie
 TORSO_HALF_WIDTH, TORSO_FADE_TO = 1.4, 2.0
 HEAD_DEPTH = 0.5  # rotation centre behind the face surface, in face widths
 DEPTH_RELIEF = 0.4  # landmark depth around its median is softly limited to this, in face widths
+# ... and its slope between neighbouring control points (their Delaunay edges in the image) to this:
+# a turn of θ folds an edge whose depth changes faster than cot θ along it, so up to 26° of yaw or
+# pitch no edge folds. A frontal face's steepest edges (the nose's sides) are near it; a turned face's
+# far cheek, hidden behind the nose, is steeper by far, and its occluded points would drag it across.
+DEPTH_SLOPE = 2.0
 NECK_FOLLOW = 0.35  # share of head motion the neck below the chin follows
 LAYERED_NECK_FOLLOW = 0.1  # ... with a body layer, whose collar and shoulders stay with the torso
 NECK_NARROW = 0.55  # with a body layer, the ring's width below the chin, relative to the head's
@@ -205,7 +210,7 @@ class FaceRig:
         # deep behind the face, and full parallax would drag the face across it (a 2-D warp cannot
         # occlude, so it folds). Limited relief keeps the 3-D turn but moves the face as one piece.
         zm = float(np.median(z))
-        z = zm + DEPTH_RELIEF * fw * np.tanh((z - zm) / (DEPTH_RELIEF * fw))
+        z = _slope_limited(pts, zm + DEPTH_RELIEF * fw * np.tanh((z - zm) / (DEPTH_RELIEF * fw)), DEPTH_SLOPE)
         zc = zm + HEAD_DEPTH * fw
         depth = np.concatenate([z, np.full(N_RING, zc)])
         self.pivot = np.array([middle, cy + 0.1 * fh, zc])
@@ -337,6 +342,33 @@ class FaceRig:
         posed = torch.stack([x, y], dim=2)
         w = self._pose_weight[idx][None, :, None]
         return pts + w * (posed - pts)
+
+
+def _slope_limited(points: np.ndarray, z: np.ndarray, slope: float, rounds: int = 500) -> np.ndarray:
+    """Depths ``z`` of image points ``[N, 2]`` changed as little as they need to be (each edge that
+    is too steep pulls its two ends together by halves, repeated) so that along no Delaunay edge does
+    the depth change faster than ``slope``."""
+    from scipy.spatial import Delaunay
+
+    triangles = Delaunay(points).simplices
+    edges = np.unique(np.sort(np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [0, 2]]]), 1), axis=0)
+    i, j = edges.T
+    limit = slope * np.linalg.norm(points[i] - points[j], axis=1)
+    z = z.astype(np.float64).copy()
+    for _ in range(rounds):
+        gap = z[i] - z[j]
+        excess = np.abs(gap) - limit
+        steep = excess > 1e-3
+        if not steep.any():
+            break
+        half = np.where(steep, np.sign(gap) * excess / 2, 0.0)
+        move, count = np.zeros_like(z), np.zeros_like(z)
+        np.add.at(move, i, -half)
+        np.add.at(move, j, half)
+        np.add.at(count, i, steep)
+        np.add.at(count, j, steep)
+        z += move / np.maximum(count, 1)
+    return z
 
 
 def _iris_radius(lm: np.ndarray, iris: tuple[int, ...]) -> float:
