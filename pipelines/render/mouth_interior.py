@@ -95,8 +95,10 @@ class MouthInterior:
         chroma = lip - luma(lip)
         wet = luma(lip) + chroma * min(WET_CHROMA, WET_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6))
         # Flesh in the mouth's shade takes the nostrils' hue at the lips' brightness scaled down.
+        # No more saturated than the lips' wet colour.
         shadow, wet_luma = _nostril_shadow(img, lm), float(luma(np.clip(wet, 0, 1)))
-        in_shade = lambda k: as_tensor(_at_luma(shadow, wet_luma * k))
+        saturation = float(np.abs(np.clip(wet, 0, 1) - wet_luma).max()) / max(wet_luma, 1e-3)
+        in_shade = lambda k: as_tensor(_at_luma(shadow, wet_luma * k, saturation))
         self.tongue_back, self.tongue_tip = (in_shade(k) for k in TONGUE_COLOUR)
         self.roll_edge, self.roll_in = as_tensor(np.clip(wet * ROLL_COLOUR[0], 0, 1)), in_shade(ROLL_COLOUR[1])
         self.cavity = in_shade(CAVITY_DARKEN)
@@ -234,12 +236,13 @@ def _nostril_shadow(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
     return pixels[brightness <= np.quantile(brightness, DARKEST)].mean(0)
 
 
-def _at_luma(colour: np.ndarray, target: float) -> np.ndarray:
-    """``colour`` scaled to luma ``target`` (its hue and saturation kept), no channel further than
-    WET_CHROMA_MAX from its luma."""
+def _at_luma(colour: np.ndarray, target: float, saturation: float) -> np.ndarray:
+    """``colour`` scaled to luma ``target`` (its hue kept), no channel further from that luma than
+    ``saturation`` times it: a nearly black nostril's faint tint (or a gray scan's colour noise)
+    must not be magnified into a colour the photo does not have."""
     scaled = colour * target / max(float(luma(colour)), 1e-3)
     chroma = scaled - target
-    return np.clip(target + chroma * min(1.0, WET_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6)), 0, 1)
+    return np.clip(target + chroma * min(1.0, saturation * target / max(float(np.abs(chroma).max()), 1e-6)), 0, 1)
 
 
 OPEN_MOUTH = [*fr.INNER_UPPER, *fr.INNER_LOWER[::-1]]  # the polygon inside the inner lips
