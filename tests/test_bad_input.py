@@ -189,3 +189,18 @@ def test_an_hour_of_audio_loads_and_analyses_in_bounded_memory(tmp_path, speech)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 1.5 * 2**30, f"{peak / 2**30:.2f} GiB"  # whole-clip frame matrices took 4.7 GiB
+
+
+def test_a_face_turned_past_45_degrees_is_animated_with_a_note(closed_mouth_photo):
+    """A face nearly in profile (the group photo's man at the top right, turned about 53°) hides its
+    mouth's far half: it animates, with a note that says so and what works better; the turned face
+    of the tests (about 40°) opens its mouth cleanly and gets none."""
+    from PIL import Image
+
+    from conftest import media_file
+
+    group = Image.open(media_file("group_photo.jpg")).convert("RGB")
+    profile = np.asarray(group.crop((860, 10, 1100, 250)).resize((600, 600), Image.LANCZOS))
+    notes = analyze_portrait(profile).notes
+    assert any("turned about 5" in n and "more frontal photo" in n for n in notes), notes
+    assert not any("turned" in n for n in analyze_portrait(closed_mouth_photo).notes)
