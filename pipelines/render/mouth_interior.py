@@ -10,11 +10,12 @@ opening, so the lips keep their thickness and the opening has no crisp rim. A cl
 thin dark seam so that lips closed over the photo's own teeth never show a white line.
 
 Every colour comes from the photo, in its own colour space: the teeth from its own teeth where the
-mouth is open, else from the whites of its eyes; tongue and the lips' inner sides from its lips; the
-cavity's hue from its own deepest shadow of flesh, the nostrils (a darkened lip colour is olive on
+mouth is open, else from the whites of its eyes; the lips' inner edges from its lips; what lies in
+the mouth's shade (cavity, tongue, the lips' turned-in sides) takes its brightness from the lips and
+its hue from the photo's own deepest shadow of flesh, the nostrils (a darkened lip colour is olive on
 a yellowed painting or print, a nostril there is dark brown). So a grayscale or sepia photo keeps its
-tint inside the mouth. The painting is softened and given the grain measured on
-the photo's skin, so it does not read as a sharp, clean sticker on a soft, grainy photo.
+tint inside the mouth. The painting is softened and given the photo's grain at each brightness, so it
+does not read as a sharp, clean sticker on a soft, grainy photo.
 """
 from __future__ import annotations
 
