@@ -201,6 +201,23 @@ def test_a_face_turned_past_45_degrees_is_animated_with_a_note(closed_mouth_phot
 
     group = Image.open(media_file("group_photo.jpg")).convert("RGB")
     profile = np.asarray(group.crop((860, 10, 1100, 250)).resize((600, 600), Image.LANCZOS))
-    notes = analyze_portrait(profile).notes
-    assert any("turned about 5" in n and "more frontal photo" in n for n in notes), notes
+    portrait = analyze_portrait(profile)
+    assert any("turned about 5" in n and "more frontal photo" in n for n in portrait.notes), portrait.notes
     assert not any("turned" in n for n in analyze_portrait(closed_mouth_photo).notes)
+
+
+def test_load_portraits_preview_shows_the_notes_and_only_the_ring_of_the_region(astronaut, portrait):
+    """In ComfyUI the preview is where the notes can be read: they are written in white across its
+    darkened foot. The region's ring, which runs past this photo's left edge, stays a ring (a dot
+    beyond the edge used to paint a band 245 rows tall across the whole preview)."""
+    from talking_photo.pipelines.report.previews import portrait_overlay
+
+    group = Image.open(media_file("group_photo.jpg")).convert("RGB")
+    profile = analyze_portrait(np.asarray(group.crop((860, 10, 1100, 250)).resize((600, 600), Image.LANCZOS)))
+    preview = portrait_overlay(profile).astype(int)
+    yellow = (np.abs(preview - (255, 220, 0)).max(-1) < 8).mean()
+    assert yellow < 0.02, yellow
+    foot = preview[-50:].min(-1)
+    assert np.median(foot) < 60 and (foot > 200).sum() > 200, "no white text on a darkened foot"
+    plain = portrait_overlay(portrait)[-50:].astype(int)  # no notes: the foot is not darkened
+    assert not portrait.notes and np.median(plain) > 0.9 * np.median(portrait.image[-50:] * (0.4 + 0.6 * portrait.layer[-50:, :, None]))

@@ -14,15 +14,17 @@ PLOT_COLOURS = {"yaw": (230, 80, 60), "pitch": (60, 160, 230), "roll": (90, 200,
 
 
 def _dot(img: np.ndarray, x: float, y: float, colour: tuple[int, int, int], r: int = 1) -> None:
+    """A square dot, clipped to the image (a dot beyond its left or top edge draws nothing: a negative
+    slice end would count from the far edge and paint a whole band)."""
     h, w = img.shape[:2]
     xi, yi = int(round(x)), int(round(y))
-    img[max(0, yi - r):min(h, yi + r + 1), max(0, xi - r):min(w, xi + r + 1)] = colour
+    img[max(0, yi - r):max(0, min(h, yi + r + 1)), max(0, xi - r):max(0, min(w, xi + r + 1))] = colour
 
 
 def portrait_overlay(portrait: Portrait) -> np.ndarray:
     """The photo with everything that stays still darkened (the background, and other people: what
     the animated person's layer leaves out), the landmarks (green), the region that turns with the
-    head (yellow) and the crop that is rendered (blue)."""
+    head (yellow), the crop that is rendered (blue) and the portrait's notes at its foot."""
     shade = 0.4 + 0.6 * portrait.layer[..., None]
     img = (portrait.image * shade + 0.5).astype(np.uint8)
     r = max(1, int(portrait.face_width / 150))
@@ -35,7 +37,36 @@ def portrait_overlay(portrait: Portrait) -> np.ndarray:
     x0, y0, x1, y1 = portrait.crop
     img[y0:y1, [x0, x1 - 1]] = (60, 120, 255)
     img[[y0, y1 - 1], x0:x1] = (60, 120, 255)
+    _write_notes(img, portrait.notes)
     return img
+
+
+def _write_notes(img: np.ndarray, notes: list[str]) -> None:
+    """The portrait's notes written across the foot of ``img`` (in place), white on a darkened band:
+    in ComfyUI the preview is where a user sees what the command line prints."""
+    import cv2
+
+    if not notes:
+        return
+    h, w = img.shape[:2]
+    scale = max(0.35, w / 1600)
+    thick = max(1, round(1.5 * scale))
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    width = lambda text: cv2.getTextSize(text, font, scale, thick)[0][0]
+    lines: list[str] = []
+    for note in notes:
+        line = "!"
+        for word in note.replace("°", " deg").split():
+            if width(f"{line} {word}") > w - 8 and line != "!":
+                lines.append(line)
+                line = " "
+            line = f"{line} {word}"
+        lines.append(line)
+    step = cv2.getTextSize("Ag", font, scale, thick)[0][1] * 2
+    top = max(0, h - step * len(lines) - step // 2)
+    img[top:] //= 3
+    for k, line in enumerate(lines):
+        cv2.putText(img, line, (4, top + step * (k + 1) - step // 4), font, scale, (255, 255, 255), thick, cv2.LINE_AA)
 
 
 def motion_plot(motion: Motion, features: Features | None = None, width: int = 900,
