@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from ..common.channels import DRAWN, MOUTH_CONTROLS, UNIT_RANGE
 from ..common.easing import smoothstep
 from ..common.errors import InputError
+from ..common.luma import BT601
 from ..common.progress import Progress
 from ..face.person_layer import LAYER_FLOOR, solid_person
 from ..face.portrait import Portrait
@@ -44,6 +45,8 @@ HEAD_BOX_MARGIN = 0.15  # face widths around the head's region, rendered bicubic
 LAYER_REACH = 0.08  # face widths the body (breathing, swaying) may reach beyond where it lies in the photo
 BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as the person in it
 SNAP_PX = 0.02  # warp displacements smaller than this are none
+RESHARPEN_MAX = 1.0  # the most unsharp masking over the head, where it is sampled half a pixel off each way,
+SOLID = 0.99  # ... and only where the moved person's matte is at least this
 # Frames rendered at once: 8 keeps the head's warp and paint in cache (at 512² 0.3 ms and at
 # 1024×1536 2–5 ms per frame faster than 16) while the per-call work stays small.
 DEFAULT_BATCH = 8
@@ -155,6 +158,40 @@ class Lattice:
         return torch.where(still, self.still, values)
 
 
+def _binomial_blur(images: torch.Tensor) -> torch.Tensor:
+    """``images`` ``[B, C, H, W]`` blurred by the 3×3 binomial kernel, edges replicated (shifted sums:
+    a depthwise convolution is several times slower on the CPU)."""
+    padded = F.pad(images, (1, 1, 1, 1), mode="replicate")
+    rows = padded[..., :-2] + 2 * padded[..., 1:-1] + padded[..., 2:]
+    return (rows[..., :-2, :] + 2 * rows[..., 1:-1, :] + rows[..., 2:, :]) / 16
+
+
+def _laplacian(gray: torch.Tensor) -> torch.Tensor:
+    return gray[..., 1:-1, :-2] + gray[..., 1:-1, 2:] + gray[..., :-2, 1:-1] + gray[..., 2:, 1:-1] - 4 * gray[..., 1:-1, 1:-1]
+
+
+def resharpen_strength(face: torch.Tensor) -> float:
+    """The unsharp-mask strength that gives ``face`` (``[1, 3, h, w]``, 0..1), resampled half a pixel
+    off each way (bicubic, as the head is), back its fine detail (the Laplacian's variance): a sharp
+    photo loses much (the astronaut 0.62 of it), a soft or enlarged one little, and sharpening
+    those more than they lost would make them crunchy."""
+    h, w = face.shape[-2:]
+    if min(h, w) < 8:
+        return 0.0
+    ys = (torch.arange(h, dtype=torch.float32, device=face.device) + 0.5) * 2 / (h - 1) - 1
+    xs = (torch.arange(w, dtype=torch.float32, device=face.device) + 0.5) * 2 / (w - 1) - 1
+    grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1)[None]
+    half = F.grid_sample(face, grid, mode="bicubic", padding_mode="border", align_corners=True)
+    weights = face.new_tensor(BT601)[None, :, None, None]
+    gray = lambda images: (images * weights).sum(1)[..., 1:-2, 1:-2]  # the shifted edge is the border's
+    lost, detail, own = (_laplacian(gray(x)).flatten() for x in (half, half - _binomial_blur(half), face))
+    a, b = float((detail * detail).mean() - detail.mean() ** 2), float(((lost - lost.mean()) * (detail - detail.mean())).mean())
+    c = float(lost.var(unbiased=False) - own.var(unbiased=False))
+    if c >= 0 or a <= 0:
+        return 0.0
+    return min(RESHARPEN_MAX, (-b + (b * b - a * c) ** 0.5) / a)  # var(lost + k·detail) = var(own)
+
+
 def _bilinear_weights(pixels: torch.Tensor, size: int, cells: int) -> torch.Tensor:
     """``[len(pixels), cells]``: the weights that interpolate a lattice of ``cells`` points spread
     over ``size`` pixels (ends on the first and last pixel) at each of ``pixels``."""
@@ -228,6 +265,8 @@ class Renderer:
                          (portrait.face_width / 2, portrait.face_height / 2 + FACE_BOX_DROP * portrait.face_height),
                          FACE_BOX_MARGIN)
         self.face = (slice(max(face[1], head[1]), min(face[3], head[3])), slice(max(face[0], head[0]), min(face[2], head[2])))
+        self.resharpen = resharpen_strength(photo[:, :, self.face[0], self.face[1]])
+        self._bt601 = torch.from_numpy(BT601).to(self.device)
         self.fine = self._lattice(self.face, GRID_CELLS_PER_FACE)
         self.fine_weight = self._feather(self.face, max(1.0, FINE_FEATHER * portrait.face_width))
         self.coarse = self._lattice((slice(0, h), slice(0, w)), BODY_CELLS_PER_FACE)
@@ -353,6 +392,8 @@ class Renderer:
             # moves by a pixel or two and takes bilinear, a third of the cost.
             moved = F.grid_sample(self.layer.expand(b, -1, -1, -1), grid.contiguous(), mode=span.mode,
                                   padding_mode="border", align_corners=True)
+            if span is self.head:
+                self._resharpen(moved, grid, span)
             matte = moved[:, 3:].clamp_(0, 1)
             matte.masked_fill_(matte < LAYER_FLOOR / 2, 0.0)
             warped = moved[:, :3].mul_((matte > 0).float())
@@ -371,6 +412,29 @@ class Renderer:
                 matte_out[:, rows, cols] = matte[:, 0]
             clock = self._lap("composite", clock)
         return frames
+
+    def _resharpen(self, moved: torch.Tensor, grid: torch.Tensor, span: Span) -> None:
+        """Give back the detail resampling took from the face (in place in ``moved``, the head span's
+        warped layer): sampled between pixels, bicubic keeps 0.95 of a face's fine detail (Laplacian
+        variance) at a tenth of a pixel each way and 0.60–0.74 at half a pixel, so as the head drifts
+        through sub-pixel offsets its pores and lashes would soften and sharpen by turns, and the face
+        would look softer than the still photo it moves in. Each pixel of the face's box is
+        unsharp-masked by how far between pixels it was sampled (the loss grows with the square of
+        f·(1 − f) per axis), only where the person is solid (no halo at the matte's edge)."""
+        if self.resharpen == 0:
+            return
+        rows, cols = self.face
+        rows = slice(rows.start - span.rows.start, rows.stop - span.rows.start)
+        cols = slice(cols.start - span.cols.start, cols.stop - span.cols.start)
+        h, w = self.crop_u8.shape[:2]
+        half = grid.new_tensor([(w - 1) / 2, (h - 1) / 2])
+        at = torch.addcmul(half, grid[:, rows, cols], half)  # crop pixels
+        frac = at.sub_(at.floor())
+        lost = frac.mul_(frac - 1).mul_(-4).square_().sum(-1)  # (4·f·(1 − f))² summed over x and y
+        colour = moved[:, :3, rows, cols]
+        gray = torch.einsum("bchw,c->bhw", colour, self._bt601)[:, None]  # the detail is luma's: no colour fringes
+        amount = (lost * (self.resharpen / 2)).mul_(moved[:, 3, rows, cols] >= SOLID)[:, None]
+        colour.add_(amount.mul_(gray - _binomial_blur(gray)))
 
     def _paint(self, warped: torch.Tensor, targets: torch.Tensor, teeth_line: torch.Tensor,
                t: dict[str, torch.Tensor], span: Span) -> torch.Tensor:
