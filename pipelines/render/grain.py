@@ -27,10 +27,11 @@ class Grain:
     def __init__(self, portrait: Portrait):
         img = portrait.image.astype(np.float32) / 255.0
         self.level, self.skin_luma = measure_grain(img, portrait.landmarks, portrait.face_width)
-        self.shadow_level, self.shadow_luma = measure_shadow_grain(img, portrait.landmarks, portrait.face_width,
-                                                                   self.skin_luma)
+        shadow = measure_shadow_grain(img, portrait.landmarks, portrait.face_width, self.skin_luma)
+        self.shadow_level, self.shadow_luma = shadow if shadow else (self.level, self.skin_luma)
         self.shadow_level = min(self.shadow_level, self.level)  # the shadows' texture is hair, not grain
         self._pattern: torch.Tensor | None = None
+        self._bt601: torch.Tensor | None = None
 
     def add(self, colour: torch.Tensor, crops: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
         """``colour`` (``[B, 3, h, w]``, painted over ``box`` of ``crops`` ``[B, 3, H, W]``) with the
@@ -38,8 +39,9 @@ class Grain:
         if self._pattern is None or self._pattern.shape[-2:] != crops.shape[-2:]:
             generator = torch.Generator().manual_seed(0)
             self._pattern = torch.randn(crops.shape[-2:], generator=generator).to(crops)
+            self._bt601 = torch.from_numpy(BT601).to(crops)
         x0, y0, x1, y1 = box
-        brightness = torch.einsum("bchw,c->bhw", colour, torch.from_numpy(BT601).to(colour))
+        brightness = torch.einsum("bchw,c->bhw", colour, self._bt601)
         lit = ((brightness - self.shadow_luma) / max(self.skin_luma - self.shadow_luma, 1e-3)).clamp(0, 1)
         level = self.shadow_level + lit * (self.level - self.shadow_level)
         return colour + (self._pattern[y0:y1, x0:x1] * level)[:, None]
@@ -62,17 +64,18 @@ def measure_grain(img: np.ndarray, lm: np.ndarray, face_width: float) -> tuple[f
     return float(np.median(np.abs(_diagonal(patch))) / 0.6745), float(np.median(patch))
 
 
-def measure_shadow_grain(img: np.ndarray, lm: np.ndarray, face_width: float, skin_luma: float) -> tuple[float, float]:
+def measure_shadow_grain(img: np.ndarray, lm: np.ndarray, face_width: float,
+                         skin_luma: float) -> tuple[float, float] | None:
     """The grain of the photo's shadows around the face (hair, nostrils, clothes, background darker
-    than SHADOW of the skin) and their median luma; the skin's grain where there are none."""
+    than SHADOW of the skin) and their median luma; None where there are too few."""
     h, w = img.shape[:2]
     x0, y0 = np.clip(np.floor(lm[:, :2].min(0) - AROUND_FACE * face_width).astype(int), 0, None)
     x1, y1 = np.minimum(np.ceil(lm[:, :2].max(0) + AROUND_FACE * face_width).astype(int), [w, h])
     y = luma(img[y0:y1, x0:x1])
     if min(y.shape) < 2:
-        return measure_grain(img, lm, face_width)
+        return None
     blocks = np.stack([y[:-1, :-1], y[:-1, 1:], y[1:, :-1], y[1:, 1:]])
     shadow = (blocks.max(0) < SHADOW * skin_luma) & (blocks.min(0) > BLACK)
     if shadow.sum() < MIN_SHADOW_BLOCKS:
-        return measure_grain(img, lm, face_width)
+        return None
     return float(np.median(np.abs(_diagonal(y)[shadow])) / 0.6745), float(np.median(blocks.mean(0)[shadow]))

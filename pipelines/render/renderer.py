@@ -185,7 +185,8 @@ def resharpen_strength(face: torch.Tensor) -> float:
     weights = face.new_tensor(BT601)[None, :, None, None]
     gray = lambda images: (images * weights).sum(1)[..., 1:-2, 1:-2]  # the shifted edge is the border's
     lost, detail, own = (_laplacian(gray(x)).flatten() for x in (half, half - _binomial_blur(half), face))
-    a, b = float((detail * detail).mean() - detail.mean() ** 2), float(((lost - lost.mean()) * (detail - detail.mean())).mean())
+    a = float(detail.var(unbiased=False))
+    b = float(((lost - lost.mean()) * (detail - detail.mean())).mean())
     c = float(lost.var(unbiased=False) - own.var(unbiased=False))
     if c >= 0 or a <= 0:
         return 0.0
