@@ -191,17 +191,17 @@ def test_an_hour_of_audio_loads_and_analyses_in_bounded_memory(tmp_path, speech)
     assert peak < 1.5 * 2**30, f"{peak / 2**30:.2f} GiB"  # whole-clip frame matrices took 4.7 GiB
 
 
-def test_a_face_turned_past_45_degrees_is_animated_with_a_note(closed_mouth_photo):
-    """A face nearly in profile (the group photo's man at the top right, turned about 53°) hides its
-    mouth's far half: it animates, with a note that says so and what works better; the turned face
-    of the tests (about 40°) opens its mouth cleanly and gets none."""
-    from PIL import Image
-
-    from conftest import media_file
-
+def _nearly_in_profile() -> np.ndarray:
+    """The group photo's man at the top right, turned about 53°, cut out and enlarged to 600²."""
     group = Image.open(media_file("group_photo.jpg")).convert("RGB")
-    profile = np.asarray(group.crop((860, 10, 1100, 250)).resize((600, 600), Image.LANCZOS))
-    portrait = analyze_portrait(profile)
+    return np.asarray(group.crop((860, 10, 1100, 250)).resize((600, 600), Image.LANCZOS))
+
+
+def test_a_face_turned_past_45_degrees_is_animated_with_a_note(closed_mouth_photo):
+    """A face nearly in profile (turned about 53°) hides its mouth's far half: it animates, with a
+    note that says so and what works better; the turned face of the tests (about 40°) opens its
+    mouth cleanly and gets none."""
+    portrait = analyze_portrait(_nearly_in_profile())
     assert any("turned about 5" in n and "more frontal photo" in n for n in portrait.notes), portrait.notes
     assert not any("turned" in n for n in analyze_portrait(closed_mouth_photo).notes)
 
@@ -212,9 +212,7 @@ def test_load_portraits_preview_shows_the_notes_and_only_the_ring_of_the_region(
     beyond the edge used to paint a band 245 rows tall across the whole preview)."""
     from talking_photo.pipelines.report.previews import portrait_overlay
 
-    group = Image.open(media_file("group_photo.jpg")).convert("RGB")
-    profile = analyze_portrait(np.asarray(group.crop((860, 10, 1100, 250)).resize((600, 600), Image.LANCZOS)))
-    preview = portrait_overlay(profile).astype(int)
+    preview = portrait_overlay(analyze_portrait(_nearly_in_profile())).astype(int)
     yellow = (np.abs(preview - (255, 220, 0)).max(-1) < 8).mean()
     assert yellow < 0.02, yellow
     foot = preview[-50:].min(-1)

@@ -75,6 +75,11 @@ def test_the_mouths_fine_detail_matches_the_skins(astronaut, closed_mouth_photo,
     assert 0.5 <= ratio <= 2.0, ratio
 
 
+def _dark_half(gray: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The darker half of the pixels in ``inside``: the cavity rather than teeth, tongue or lips."""
+    return inside & (gray <= np.median(gray[inside]))
+
+
 @pytest.mark.parametrize("which", ["painted", "astronaut"])
 def test_the_dark_of_the_mouth_is_no_grainier_than_the_photos_own_shadows(astronaut, which):
     """A painting's craquelure is strong on its lit skin and faint in its shadows: the dark half of
@@ -85,8 +90,7 @@ def test_the_dark_of_the_mouth_is_no_grainier_than_the_photos_own_shadows(astron
     frame, lm = _wide_open(photo)
     gray = luma(frame.astype(np.float64))
     mouth_width = float(np.linalg.norm(lm[fr.INNER_CORNERS[0], :2] - lm[fr.INNER_CORNERS[1], :2]))
-    inside = _inside(frame, lm, max(1, round(0.05 * mouth_width)))
-    dark = inside & (gray <= np.median(gray[inside]))
+    dark = _dark_half(gray, _inside(frame, lm, max(1, round(0.05 * mouth_width))))
     own = luma(photo.astype(np.float64))
     reach = np.ptp(lm[:, 0]) / 4
     (x0, y0), (x1, y1) = np.maximum(lm[:, :2].min(0) - reach, 0).astype(int), (lm[:, :2].max(0) + reach).astype(int)
@@ -105,9 +109,7 @@ def test_a_yellowed_paintings_mouth_has_the_hue_of_its_own_shadows():
 
     photo = media_photo("painted_three_quarter.jpg")
     frame, lm = _wide_open(photo)
-    gray = luma(frame.astype(np.float64))
-    inside = _inside(frame, lm, 1)
-    dark = inside & (gray <= np.median(gray[inside]))
+    dark = _dark_half(luma(frame.astype(np.float64)), _inside(frame, lm, 1))
     oval = np.zeros(photo.shape[:2], np.uint8)
     cv2.fillPoly(oval, [np.round(lm[list(fr.FACE_OVAL), :2]).astype(np.int32)], 1)
     own = luma(photo.astype(np.float64))
