@@ -101,6 +101,41 @@ def test_ctrl_c_that_python_drops_inside_a_finaliser_still_stops_the_command():
     assert time.perf_counter() - started < 1.0 and out == ""
 
 
+def test_ctrl_c_that_a_library_swallows_while_rendering_still_stops_the_command(tmp_path, photo):
+    """A KeyboardInterrupt caught and dropped inside a library call (here: a slow encoder's write,
+    where the signal lands) must not let the run render to the end: the render loop asks again
+    after each batch."""
+    code = f"""if True:
+        import sys, time
+        from pipelines.cli import main as cli
+        from pipelines.video import writer
+
+        write = writer.VideoWriter.write
+
+        def swallowing(self, frames):
+            try:
+                write(self, frames)
+                time.sleep(0.1)
+            except KeyboardInterrupt:
+                pass
+
+        writer.VideoWriter.write = swallowing
+        sys.argv = ["pipelines", "render", "--image", {str(photo)!r}, "--text", {LONG_TEXT!r},
+                    "--out", {str(tmp_path / "out" / "talk.mp4")!r}]
+        cli.run()"""
+    out_dir = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, preexec_fn=_as_from_a_terminal,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out_dir.is_dir() and any(p.name.endswith(".part.mp4") for p in out_dir.iterdir())):
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    elapsed, rc, err = _stop_and_time(proc)
+    assert rc == 130 and "interrupted; no output written" in err, err
+    assert elapsed < 1.0 and list(out_dir.iterdir()) == []
+
+
 def _frames(path: Path) -> np.ndarray:
     with av.open(str(path)) as c:
         return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])

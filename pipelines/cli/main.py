@@ -138,6 +138,7 @@ def _render(args) -> int:
     result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
                                   fps=args.fps, seed=args.seed, device=args.device, report=args.report,
                                   style=args.style, expression=args.expression, voice=args.voice,
+                                  progress=_stop_after_ctrl_c,
                                   sync_report=args.sync_report or bool(args.sync_report_png),
                                   video_quality=args.video_quality, background=args.background)
     if args.sync_report_png:
@@ -186,6 +187,23 @@ def _caused_by_interrupt(error: BaseException) -> bool:
     return False
 
 
+_ctrl_c_pressed = False
+
+
+def _on_ctrl_c(signum, frame) -> None:
+    """Python's own Ctrl-C handling, remembered: a library may catch the KeyboardInterrupt and drop
+    it (the run then renders to the end), so the render loop also asks ``_stop_after_ctrl_c``."""
+    global _ctrl_c_pressed
+    _ctrl_c_pressed = True
+    raise KeyboardInterrupt
+
+
+def _stop_after_ctrl_c(done: int, total: int) -> None:
+    """The render's progress callback: raise Ctrl-C again after each batch once it was pressed."""
+    if _ctrl_c_pressed:
+        raise KeyboardInterrupt
+
+
 def _reraise_dropped_ctrl_c() -> None:
     """Python prints and drops an exception raised inside a ``__del__`` or a weakref callback, so a
     Ctrl-C landing there is lost and the run goes on (importlib runs such a callback on every
@@ -204,6 +222,8 @@ def _reraise_dropped_ctrl_c() -> None:
 
 def run() -> None:
     """Entry point of ``python -m pipelines``: exit codes 0, 2 (bad input) or 130 (interrupted)."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # ignored (a background job) stays ignored
+        signal.signal(signal.SIGINT, _on_ctrl_c)
     _reraise_dropped_ctrl_c()
     try:
         code = main()
