@@ -13,6 +13,7 @@ from talking_photo.pipelines.common.luma import luma
 from talking_photo.pipelines.face import regions as fr
 from talking_photo.pipelines.face.landmarks import detect_faces, find_model
 from talking_photo.pipelines.face.portrait import analyze_portrait
+from talking_photo.pipelines.render.grain import Grain
 from talking_photo.pipelines.render.renderer import Renderer
 
 
@@ -165,6 +166,17 @@ def test_a_parted_mouth_shows_the_persons_teeth_over_a_dark_gap(astronaut, close
     gray = luma(frame.astype(np.float64))
     _, share = _teeth_height(frame, lm, float(np.percentile(gray[_inside(frame, lm, 1)], 95)))
     assert 0.1 <= share <= 0.45, share
+
+
+@pytest.mark.parametrize("name, least", [("real_open_eyes.jpg", 0.75), ("glasses_face.jpg", 0.5)])
+def test_teeth_show_bright_in_an_open_mouth_though_the_eyes_lie_in_shade(name, least):
+    """Teeth are taken from the whites of a closed-mouth photo's eyes; where those are shaded (the
+    man's 0.75, the glasses face's 0.6 of the cheek's luma), the teeth darker still filled the open
+    mouth with one dark hole (its brightest 2%: 0.62 and 0.35 of the cheek; now 0.92 and 0.60)."""
+    photo = media_photo(name)
+    frame, lm = _wide_open(photo)
+    brightest = np.percentile(luma(frame.astype(np.float64))[_inside(frame, lm, 1)], 98)
+    assert brightest >= least * 255 * Grain(analyze_portrait(photo)).skin_luma, brightest
 
 
 def test_a_smiling_photos_own_teeth_never_show_when_its_mouth_rests(astronaut):

@@ -71,7 +71,8 @@ SEAM_HALF_WIDTH = 0.7  # px
 # Lips closer than this show no teeth or cavity, only the seam: a sliver of teeth between nearly
 # closed lips reads as a parted mouth (an independent face detector measured it so).
 INTERIOR_MIN_GAP_PX, INTERIOR_FADE_PX = 1.5, 2.0
-TEETH_VS_SCLERA = 0.85  # teeth are darker than the whites of the eyes in the same light
+TEETH_VS_SCLERA = 0.85  # teeth are darker than the whites of the eyes in the same light,
+TEETH_VS_SKIN = 1.0  # ... but no darker than the lit cheek: the eyes are often shaded by brow and lids
 OWN_TEETH_GAP_PX = 4.0  # a photo whose inner lips are this far apart shows its own teeth
 BRIGHTEST = 0.15  # share of the brightest pixels in the eye (or open mouth) taken as sclera (or teeth)
 SOFTEN_PX = 0.85  # Gaussian blur of the painting, in pixels of the photo's face at 150 px wide
@@ -85,7 +86,7 @@ class MouthInterior:
         lm = portrait.landmarks
         lip = _lip_colour(img, lm)
         as_tensor = lambda v: torch.tensor(np.asarray(v, np.float32), device=device)
-        teeth = _teeth_colour(img, lm)
+        teeth = _teeth_colour(img, lm, grain.skin_luma)
         self.teeth = as_tensor(teeth)
         self.teeth_showing = _teeth_showing(img, lm, teeth)
         self.grain = grain
@@ -280,18 +281,22 @@ def _teeth_showing(img: np.ndarray, lm: np.ndarray, teeth: np.ndarray) -> float:
     return float(np.clip(height, UPPER_TEETH, UPPER_TEETH_MAX))
 
 
-def _teeth_colour(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
-    """RGB 0..1 of the teeth: the photo's own where its mouth is open, else its eye whites, darkened."""
+def _teeth_colour(img: np.ndarray, lm: np.ndarray, skin_luma: float) -> np.ndarray:
+    """RGB 0..1 of the teeth: the photo's own where its mouth is open, else its eye whites, darkened,
+    and lifted to the cheek's luma ``skin_luma`` where the eyes lie in shade (the same amount in
+    each channel: the tint of the whites stays)."""
     if _mouth_is_open(lm):
-        regions, scale = [OPEN_MOUTH], 1.0
-    else:
-        regions = [list(fr.RIGHT_UPPER_LID) + list(fr.RIGHT_LOWER_LID[::-1]),
-                   list(fr.LEFT_UPPER_LID) + list(fr.LEFT_LOWER_LID[::-1])]
-        scale = TEETH_VS_SCLERA
+        return _brightest(img, lm, [OPEN_MOUTH])
+    sclera = _brightest(img, lm, [list(fr.RIGHT_UPPER_LID) + list(fr.RIGHT_LOWER_LID[::-1]),
+                                  list(fr.LEFT_UPPER_LID) + list(fr.LEFT_LOWER_LID[::-1])]) * TEETH_VS_SCLERA
+    lift = max(0.0, TEETH_VS_SKIN * skin_luma - float(luma(sclera)))
+    return np.clip(sclera + lift, 0, 1).astype(np.float32)
+
+
+def _brightest(img: np.ndarray, lm: np.ndarray, regions: list[list[int]]) -> np.ndarray:
+    """RGB 0..1 of the brightest BRIGHTEST share of the pixels inside the landmark polygons."""
     pixels = img[_inside(img, lm, regions)]
     if len(pixels) < 4:
         return np.asarray(DEFAULT_TEETH, np.float32) * float(img.mean())
     brightness = luma(pixels)
-    bright = pixels[brightness >= np.quantile(brightness, 1 - BRIGHTEST)]
-    return (bright.mean(0) * scale).astype(np.float32)
-
+    return pixels[brightness >= np.quantile(brightness, 1 - BRIGHTEST)].mean(0).astype(np.float32)
