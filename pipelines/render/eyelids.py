@@ -56,9 +56,10 @@ def own_lashes(portrait: Portrait) -> np.ndarray:
 
 
 def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, blink: torch.Tensor,
-                 opening_px: float, grain: Grain, lashes: torch.Tensor) -> torch.Tensor:
+                 opening_px: float, grain: Grain, lashes: torch.Tensor, moved: torch.Tensor) -> torch.Tensor:
     """Cover the eye between lid curves ``upper``/``lower`` ``[B, N, 2]`` (x ascending) to ``blink`` ``[B]``;
-    ``lashes`` ``[3]`` is the colour of the lash line (``own_lashes``)."""
+    ``lashes`` ``[3]`` is the colour of the lash line (``own_lashes``); ``moved`` ``[B, 2]`` is how far
+    the eye lies from its place in the photo (the grain goes with it)."""
     if not bool((blink > 0.01).any()):
         return crops
     upper, lower = _reach_past_corners(upper, lower)
@@ -83,7 +84,7 @@ def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, 
     lash = (1 - ((col.ys - edge + width / 2) / (width / 2 + 0.5)).abs()).clamp(0, 1) ** 0.7
     lash_alpha = lash * (b / LASH_FULL).clamp(max=1) * (0.6 + 0.4 * taper) * span
     lash_colour = torch.minimum(lashes[None, :, None, None], skin * LASH_MAX)
-    colour = grain.add(colour + lash_alpha[:, None] * (lash_colour - colour), crops, box)
+    colour = grain.add(colour + lash_alpha[:, None] * (lash_colour - colour), crops, box, moved)
     return col.composite(crops, colour, torch.maximum(cover, lash_alpha))
 
 

@@ -1,6 +1,7 @@
 """The photo's grain, measured once on its skin and in its shadows and laid over what is painted as
 a fixed pattern, so the mouth's inside and the closed lids do not read as clean stickers on a grainy
-photo (and do not flicker: the photo's own grain does not either). A photo's texture often modulates
+photo (and do not flicker: the photo's own grain does not either; the pattern moves with the
+painted feature, as the photo's grain moves with the face). A photo's texture often modulates
 its light (a painting's craquelure, film grain in a print), so its shadows carry less of it than its
 skin: a dark mouth given the skin's full grain sparkles like static. The grain painted at each
 brightness is the photo's own at that brightness, between the shadows' and the skin's."""
@@ -33,18 +34,27 @@ class Grain:
         self._pattern: torch.Tensor | None = None
         self._bt601: torch.Tensor | None = None
 
-    def add(self, colour: torch.Tensor, crops: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
+    def add(self, colour: torch.Tensor, crops: torch.Tensor, box: tuple[int, int, int, int],
+            moved: torch.Tensor) -> torch.Tensor:
         """``colour`` (``[B, 3, h, w]``, painted over ``box`` of ``crops`` ``[B, 3, H, W]``) with the
-        pattern added at the photo's grain for each pixel's brightness."""
+        pattern added at the photo's grain for each pixel's brightness. ``moved`` ``[B, 2]`` is how
+        far (x, y px) the painted feature lies from its place in the photo: the pattern goes with it,
+        as the photo's own grain goes with the warped face around it (a pattern fixed to the frame
+        would slide over a moving mouth like a screen in front of it)."""
         if self._pattern is None or self._pattern.shape[-2:] != crops.shape[-2:]:
             generator = torch.Generator().manual_seed(0)
             self._pattern = torch.randn(crops.shape[-2:], generator=generator).to(crops)
             self._bt601 = torch.from_numpy(BT601).to(crops)
         x0, y0, x1, y1 = box
+        h, w = self._pattern.shape
+        shift = moved.round().long()
+        rows = (torch.arange(y0, y1, device=crops.device)[None] - shift[:, 1:]) % h  # [B, h] (wrapping: noise has no seam)
+        cols = (torch.arange(x0, x1, device=crops.device)[None] - shift[:, :1]) % w
+        pattern = self._pattern[rows[:, :, None], cols[:, None, :]]
         brightness = torch.einsum("bchw,c->bhw", colour, self._bt601)
         lit = ((brightness - self.shadow_luma) / max(self.skin_luma - self.shadow_luma, 1e-3)).clamp(0, 1)
         level = self.shadow_level + lit * (self.level - self.shadow_level)
-        return colour + (self._pattern[y0:y1, x0:x1] * level)[:, None]
+        return colour + (pattern * level)[:, None]
 
 
 def _diagonal(y: np.ndarray) -> np.ndarray:

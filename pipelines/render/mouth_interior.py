@@ -108,11 +108,13 @@ class MouthInterior:
         self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES + LOWER_GAP_ANGLES, device=device))
 
     def paint(self, crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor,
-              teeth_line: torch.Tensor, mouth_width: float, opening: torch.Tensor) -> torch.Tensor:
+              teeth_line: torch.Tensor, mouth_width: float, opening: torch.Tensor,
+              moved: torch.Tensor) -> torch.Tensor:
         """Paint into ``crops`` ``[B, 3, H, W]`` between inner-lip curves ``upper``/``lower`` ``[B, N, 2]``.
 
         ``teeth_line`` is the upper inner lip at rest (skull-fixed); ``opening`` ``[B]`` scales how
-        much of the lower teeth shows.
+        much of the lower teeth shows; ``moved`` ``[B, 2]`` is how far the mouth lies from its place
+        in the photo (the grain goes with it).
         """
         box = bounds(torch.cat([upper, lower], 1), crops.shape[2], crops.shape[3], pad=2 + self.soften_radius)
         if box is None:
@@ -166,7 +168,7 @@ class MouthInterior:
         colour = self.seam[None, :, None, None] + alpha[:, None] * (colour - self.seam[None, :, None, None])
         grow = self.soften_px * shows
         cover = torch.maximum(col.between(col.top - grow, col.bottom + grow), seam)
-        colour, cover = self._like_the_photo(colour, cover, crops, box)
+        colour, cover = self._like_the_photo(colour, cover, crops, box, moved)
         return col.composite(crops, colour, cover)
 
     def _lips_inner_sides(self, colour: torch.Tensor, col: Columns, ys: torch.Tensor, mouth_width: float) -> torch.Tensor:
@@ -194,7 +196,7 @@ class MouthInterior:
         return gaps, torch.asin(seen) - turn
 
     def _like_the_photo(self, colour: torch.Tensor, cover: torch.Tensor, crops: torch.Tensor,
-                        box: tuple[int, int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+                        box: tuple[int, int, int, int], moved: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The painting and its coverage softened like the photo (premultiplied, so the lips' edges
         are soft and take the cavity's shadow), then given the photo's grain (a fixed pattern: the
         photo's grain does not flicker either; fainter in the dark cavity, as in the photo's shadows)."""
@@ -205,7 +207,7 @@ class MouthInterior:
         soft = F.conv2d(F.pad(soft, (0, 0, radius, radius), mode="replicate"), taps.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
         cover = soft[:, 3]
         colour = soft[:, :3] / cover[:, None].clamp_min(1e-4)
-        return self.grain.add(colour, crops, box), cover
+        return self.grain.add(colour, crops, box, moved), cover
 
 
 def _inner_side(col: Columns, share: float, most: float, mouth_width: float) -> torch.Tensor:

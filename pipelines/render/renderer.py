@@ -443,14 +443,20 @@ class Renderer:
         head's span."""
         shift = torch.tensor([span.cols.start, span.rows.start], dtype=targets.dtype, device=targets.device)
         at = targets - shift
+        source = self.rig.source_points
+        moved = teeth_line.mean(1) - source[self.rig.inner_upper].mean(0)  # the skull-fixed upper lip's move
         warped = self.interior.paint(warped, at[:, self.rig.inner_upper], at[:, self.rig.inner_lower],
-                                     teeth_line - shift, self.rig.mouth_width, t["jaw_open"] * (1 - t["lip_press"]))
+                                     teeth_line - shift, self.rig.mouth_width, t["jaw_open"] * (1 - t["lip_press"]),
+                                     moved)
         for eye, (channel, upper, lower, opening) in enumerate(self.rig.eyes):
             centre, radius, along, across = self.rig.iris(at, eye)
             turn = iris_shift(t["gaze_x"], t["gaze_y"], radius)
-            shift = turn[:, :1] * along + turn[:, 1:] * across
-            warped = move_iris(warped, at[:, upper], at[:, lower], centre, radius, shift)
-            warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening, self.grain, self.lashes)
+            warped = move_iris(warped, at[:, upper], at[:, lower], centre, radius,
+                               turn[:, :1] * along + turn[:, 1:] * across)
+            corners = [upper[0], upper[-1]]
+            moved = targets[:, corners].mean(1) - source[corners].mean(0)
+            warped = paint_eyelid(warped, at[:, upper], at[:, lower], t[channel], opening, self.grain, self.lashes,
+                                  moved)
         return warped
 
 

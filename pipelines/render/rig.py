@@ -216,6 +216,7 @@ class FaceRig:
         self.pivot = np.array([middle, cy + 0.1 * fh, zc])
         t = lambda v: torch.as_tensor(np.asarray(v, np.float32), device=self.device)
         self._src = t(self.source)
+        self.source_points = self._src  # [K, 2] crop pixels: where each control point is in the photo
         self._depth = t(depth)
         self._pose_weight = t(np.concatenate([np.ones(n), ring_weight]) * fade[:self.n_moving])
         self.body = t(self.body_weight(self.source))
