@@ -239,6 +239,13 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
     return portrait
 
 
+def face_tilt(lm: np.ndarray) -> float:
+    """Radians the face is tilted in the image (roll; positive when the eye on the image's right is lower), from
+    the line through the outer eye corners."""
+    right, left = lm[fr.RIGHT_EYE_CORNERS[0]], lm[fr.LEFT_EYE_CORNERS[0]]
+    return float(np.arctan2(left[1] - right[1], left[0] - right[0]))
+
+
 def face_turn(lm: np.ndarray) -> float:
     """Degrees the face is turned from the camera (yaw; the sign says which way), from the depth
     of the outer eye corners' landmarks against their spread across the image."""

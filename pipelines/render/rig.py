@@ -15,7 +15,7 @@ import torch
 
 from ..common.easing import smoothstep
 from ..face import regions as fr
-from ..face.portrait import BORDER_FADE, Portrait
+from ..face.portrait import BORDER_FADE, Portrait, face_tilt
 from .closed_mouth import lip_closure
 from .gaze import EYEBALL_PER_IRIS
 
@@ -93,9 +93,9 @@ class FaceRig:
         n = len(idx)
         pts = lm[idx, :2]
         z = lm[idx, 2]
-        dy = {name: np.zeros(n) for name in ("jaw", "press", "blink_l", "blink_r", "brow", "look_down",
-                                             "brow_frown", "smile", "squint")}
-        dx = {name: np.zeros(n) for name in ("jaw", "shape", "brow_frown", "smile")}
+        channels = ("jaw", "shape", "press", "blink_l", "blink_r", "brow", "look_down", "brow_frown", "smile", "squint")
+        dy = {name: np.zeros(n) for name in channels}
+        dx = {name: np.zeros(n) for name in channels}
 
         # Mouth: the lips start closed (rest pose); the jaw opens them.
         left, right = (lm[j, :2] for j in fr.INNER_CORNERS)
@@ -175,6 +175,14 @@ class FaceRig:
             dy["smile"][pos[j]] = -SMILE_LIFT * fh * k ** 2
             dx["smile"][pos[j]] = np.sign(lm[j, 0] - mouth_c[0]) * SMILE_WIDEN * mouth_w * k
 
+        # All but the jaw (set along the mouth's axes above) were set upright: a tilted head raises
+        # its brows, closes its lids and smiles along its own tilt.
+        tilt = face_tilt(lm)
+        for name in channels:
+            if name != "jaw":
+                dx[name], dy[name] = (np.cos(tilt) * dx[name] - np.sin(tilt) * dy[name],
+                                      np.sin(tilt) * dx[name] + np.cos(tilt) * dy[name])
+
         # Head ring (moves with the head, the neck part less), anchors and the crop's border.
         cx, cy = portrait.region_center[0] - x0 - 0.5, portrait.region_center[1] - y0 - 0.5
         rx, ry = portrait.region_radii
@@ -220,8 +228,7 @@ class FaceRig:
         self._depth = t(depth)
         self._pose_weight = t(np.concatenate([np.ones(n), ring_weight]) * fade[:self.n_moving])
         self.body = t(self.body_weight(self.source))
-        self._dy = {k: t(v) for k, v in dy.items()}
-        self._dx = {k: t(v) for k, v in dx.items()}
+        self._moves = {k: t(np.stack([dx[k], dy[k]], 1)) for k in channels}  # [n, 2] px at full strength
         self._pivot = t(self.pivot)
         self.inner_upper = [pos[j] for j in fr.INNER_UPPER]
         self._inner_upper = torch.as_tensor(self.inner_upper, device=self.device)
@@ -317,14 +324,14 @@ class FaceRig:
 
     def _moved(self, idx, opening: torch.Tensor, shape: torch.Tensor, thin: torch.Tensor, col) -> torch.Tensor:
         """Landmarks ``idx`` moved by the expression channels, in the image plane, ``[B, len(idx), 2]``."""
-        d = lambda name: self._dy[name][idx]
-        dy = (opening * d("jaw") + thin * d("press") + col("blink_l") * d("blink_l")
-              + col("blink_r") * d("blink_r") + col("brow_raise") * d("brow")
-              + torch.sin(torch.deg2rad(col("gaze_y"))) * d("look_down") + col("brow_frown") * d("brow_frown")
-              + col("smile") * d("smile") + col("squint") * d("squint"))
-        dx = (opening * self._dx["jaw"][idx] + shape * self._dx["shape"][idx]
-              + col("brow_frown") * self._dx["brow_frown"][idx] + col("smile") * self._dx["smile"][idx])
-        return self._src[idx][None] + torch.stack([dx, dy], dim=2)
+        strength = {"jaw": opening, "shape": shape, "press": thin, "blink_l": col("blink_l"),
+                    "blink_r": col("blink_r"), "brow": col("brow_raise"),
+                    "look_down": torch.sin(torch.deg2rad(col("gaze_y"))), "brow_frown": col("brow_frown"),
+                    "smile": col("smile"), "squint": col("squint")}
+        moved = self._src[idx][None]
+        for name, amount in strength.items():
+            moved = moved + amount[..., None] * self._moves[name][idx][None]
+        return moved
 
     def _pose(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
         """Rotate (yaw, pitch, roll in degrees), scale and shift control points ``idx`` in 3-D about
