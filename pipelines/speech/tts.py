@@ -1,8 +1,9 @@
 """TextToSpeech with Piper: audio plus the synthesizer's own phone durations as a TP_TIMELINE.
 
-Piper's VITS voices predict a duration for every phoneme id; exposing that tensor (piper's
-alignment patch) gives exact phone timing for free. The graph's two RandomNormalLike nodes get
-a seed and a fresh session per request, which makes the same seed give the same samples.
+Piper's VITS voices predict a duration for every phoneme id; exposing that tensor as an output
+(as piper's alignment patch does, here without importing onnx: see ``onnx_graph``) gives exact
+phone timing for free. The graph's two RandomNormalLike nodes get a seed and a fresh session per
+request, which makes the same seed give the same samples.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..common.errors import InputError
 from ..common.progress import Progress
+from .onnx_graph import add_duration_output, load_model, set_seed
 from .text_cleanup import AROUND_WORD, check_script, clean_text, split_sentences, spoken_words
 from .timeline import SILENCE, Segment, Timeline
 
@@ -82,10 +84,8 @@ class PiperSynthesizer:
     """One Piper voice, patched once in memory for alignments; thread-safe."""
 
     def __init__(self, model_path: Path, config_path: Path):
-        import onnx
         from piper import PiperVoice
         from piper.config import PiperConfig
-        from piper.patch_voice_with_alignment import add_alignment_output
 
         config = json.loads(Path(config_path).read_text(encoding="utf-8"))
         # No session yet: every synthesis makes its own, seeded one (PiperVoice.load would build an
@@ -93,8 +93,8 @@ class PiperSynthesizer:
         self.voice = PiperVoice(session=None, config=PiperConfig.from_dict(config))
         self.language = self.voice.config.espeak_voice
         self.language_name = config.get("language", {}).get("name_english", self.language)
-        self._model = onnx.load(str(model_path))
-        add_alignment_output(self._model)
+        self._model = load_model(model_path)
+        add_duration_output(self._model)
         self._random_nodes = [n for n in self._model.graph.node if n.op_type.startswith("Random")]
         self._lock = threading.Lock()
 
@@ -103,13 +103,10 @@ class PiperSynthesizer:
         return self.voice.config.sample_rate
 
     def _seeded_session(self, seed: int):
-        import onnx
         import onnxruntime
 
         for node, node_seed in zip(self._random_nodes, voice_seeds(seed, len(self._random_nodes))):
-            keep = [a for a in node.attribute if a.name != "seed"]
-            del node.attribute[:]
-            node.attribute.extend(keep + [onnx.helper.make_attribute("seed", float(node_seed))])
+            set_seed(node, float(node_seed))
         options = onnxruntime.SessionOptions()
         return onnxruntime.InferenceSession(self._model.SerializeToString(), sess_options=options,
                                             providers=["CPUExecutionProvider"])
