@@ -188,3 +188,23 @@ def test_an_expression_sets_the_resting_face_and_how_speech_moves_it(features, e
         assert mean(moved, "brow_frown") > 0.2 and mean(moved, "brow_raise") < mean(neutral, "brow_raise")
     else:
         assert mean(moved, "brow_raise") > mean(neutral, "brow_raise") + 0.1 and mean(moved, "smile") > 0.1
+
+
+def test_a_tilted_head_raises_its_brows_along_its_tilt(closed_mouth_photo):
+    """On the group photo's face tilted 30°, the brows (re-detected on the rendered frames) rise
+    square to the line through the eyes (87° to it), as the jaw drops along the face: raised
+    straight up the image they went 34° off square (and bent the hair above them)."""
+    from talking_photo.pipelines.face import regions as fr
+    from talking_photo.pipelines.face.landmarks import detect_faces
+
+    portrait = analyze_portrait(closed_mouth_photo)
+    tracks = {c: np.zeros(2, np.float32) for c in DRAWN}
+    tracks["brow_raise"][1] = 1.0
+    rest, raised = (detect_faces(np.ascontiguousarray(f), find_model())[0][:, :2]
+                    for f in Renderer(portrait).render(tracks).numpy())
+    eyes = rest[fr.LEFT_EYE_CORNERS[0]] - rest[fr.RIGHT_EYE_CORNERS[0]]
+    assert abs(np.degrees(np.arctan2(eyes[1], eyes[0]))) > 20, "the test face is no longer tilted"
+    brows = list(fr.RIGHT_BROW + fr.LEFT_BROW)
+    move = (raised[brows] - rest[brows]).mean(0)
+    off_square = np.degrees(np.arccos(abs(move @ eyes) / np.linalg.norm(move) / np.linalg.norm(eyes)))
+    assert np.linalg.norm(move) > 2 and off_square > 80, (move, off_square)
