@@ -14,7 +14,7 @@ MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of a
 def memory_needed(n_frames: int, width: int, height: int, batch_size: int) -> int:
     """Bytes Lip Sync adds while rendering: the float32 IMAGE and MASK it returns, allocated once and
     filled batch by batch, plus one batch of uint8 frames, its float copy and its matte on the way in."""
-    return 4 * n_frames * width * height * 4 + 9 * min(batch_size, n_frames) * width * height
+    return 4 * n_frames * width * height * 4 + (3 + 12 + 4) * min(batch_size, n_frames) * width * height
 
 
 def _check_memory(n_frames: int, width: int, height: int, batch_size: int) -> None:
