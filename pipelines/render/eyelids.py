@@ -107,12 +107,11 @@ def _reach_past_corners(upper: torch.Tensor, lower: torch.Tensor) -> tuple[torch
 
 
 def _lid_skin(crops: torch.Tensor, col: Columns, opening_px: float) -> torch.Tensor:
-    """Per column ``[B, 3, 1, W]``: the mean of the skin samples above the eye, each smoothed
-    across columns."""
-    samples = torch.stack([col.gather_rows(crops, col.top - max(1.5, f * opening_px)) for f in SKIN_ABOVE])
+    """Per column ``[B, 3, 1, W]``: the mean of the skin samples above the eye, smoothed across
+    columns."""
+    skin = torch.stack([col.gather_rows(crops, col.top - max(1.5, f * opening_px)) for f in SKIN_ABOVE]).mean(0)
     k = max(1, int(SKIN_SMOOTH * opening_px) // 2 * 2 + 1)  # odd width; a single column streaks
-    if k > 1 and samples.shape[-1] > 1:
-        s, b, c, _, w = samples.shape
-        flat = F.pad(samples.reshape(s * b, c, w), (k // 2, k // 2), mode="replicate")
-        samples = F.avg_pool1d(flat, k, stride=1).reshape(s, b, c, 1, w)
-    return samples.mean(0)
+    if k > 1 and skin.shape[-1] > 1:
+        flat = F.pad(skin[:, :, 0], (k // 2, k // 2), mode="replicate")
+        skin = F.avg_pool1d(flat, k, stride=1)[:, :, None]
+    return skin

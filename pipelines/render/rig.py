@@ -223,8 +223,7 @@ class FaceRig:
         depth = np.concatenate([z, np.full(N_RING, zc)])
         self.pivot = np.array([middle, cy + 0.1 * fh, zc])
         t = lambda v: torch.as_tensor(np.asarray(v, np.float32), device=self.device)
-        self._src = t(self.source)
-        self.source_points = self._src  # [K, 2] crop pixels: where each control point is in the photo
+        self.source_points = t(self.source)  # [K, 2] crop pixels: where each control point is in the photo
         self._depth = t(depth)
         self._pose_weight = t(np.concatenate([np.ones(n), ring_weight]) * fade[:self.n_moving])
         self.body = t(self.body_weight(self.source))
@@ -265,9 +264,9 @@ class FaceRig:
         rest_press = REST_PRESS * (1 - col("jaw_open") / REST_PRESS_JAW).clamp(0, 1)
         thin = torch.maximum(col("lip_press"), rest_press)
         landmarks = self._moved(slice(0, self.n_landmarks), opening, shape, thin, col)
-        ring = self._src[None, self.n_landmarks: self.n_moving].expand(len(landmarks), -1, -1)
+        ring = self.source_points[None, self.n_landmarks: self.n_moving].expand(len(landmarks), -1, -1)
         posed = self._pose(torch.cat([landmarks, ring], 1), tracks, slice(0, self.n_moving))
-        still = self._src[None, self.n_moving:].expand(len(landmarks), -1, -1)
+        still = self.source_points[None, self.n_moving:].expand(len(landmarks), -1, -1)
         lip = self._inner_upper
         closed = self._pose(self._moved(lip, torch.zeros_like(opening), shape, thin, col), tracks, lip)
         return torch.cat([posed, still], dim=1), closed
@@ -328,7 +327,7 @@ class FaceRig:
                     "blink_r": col("blink_r"), "brow": col("brow_raise"),
                     "look_down": torch.sin(torch.deg2rad(col("gaze_y"))), "brow_frown": col("brow_frown"),
                     "smile": col("smile"), "squint": col("squint")}
-        moved = self._src[idx][None]
+        moved = self.source_points[idx][None]
         for name, amount in strength.items():
             moved = moved + amount[..., None] * self._moves[name][idx][None]
         return moved
