@@ -68,7 +68,7 @@ def bench_render(size: str, n_frames: int = 240, device: str = "cpu") -> dict:
     from ..speech.audio import Audio
     from ..motion.blinks import inject_blinks
     from ..mouth.features import compute_features
-    from ..render.renderer import DEFAULT_BATCH, Renderer, frame_tracks
+    from ..render.renderer import Renderer, batch_size_for, frame_tracks
     from ..motion.head import generate_motion
     from ..face.clean_plate import fill_background
     from ..face.person_matte import person_matte
@@ -86,12 +86,13 @@ def bench_render(size: str, n_frames: int = 240, device: str = "cpu") -> dict:
     motion = inject_blinks(generate_motion(features, seed=0), features, seed=0)
     tracks = {k: v[:n_frames] for k, v in frame_tracks(features, motion).items()}
     renderer = Renderer(portrait, device)
-    buffer = renderer.frames_buffer(DEFAULT_BATCH)  # as render_frames does: one buffer, crops rewritten
-    renderer.render({k: v[:DEFAULT_BATCH] for k, v in tracks.items()}, buffer)  # warm-up
+    batch_size = batch_size_for(portrait)
+    buffer = renderer.frames_buffer(batch_size)  # as render_frames does: one buffer, crops rewritten
+    renderer.render({k: v[:batch_size] for k, v in tracks.items()}, buffer)  # warm-up
     renderer.step_s.clear()
     t0 = time.perf_counter()
-    for start in range(0, n_frames, DEFAULT_BATCH):
-        batch = {k: v[start:start + DEFAULT_BATCH] for k, v in tracks.items()}
+    for start in range(0, n_frames, batch_size):
+        batch = {k: v[start:start + batch_size] for k, v in tracks.items()}
         renderer.render(batch, buffer[:len(batch["jaw_open"])])
     total = time.perf_counter() - t0
     x0, y0, x1, y1 = portrait.crop
