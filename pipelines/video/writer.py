@@ -51,10 +51,15 @@ class VideoFormat:
     options: dict
     audio_codec: str | None  # None: the container carries no sound (GIF)
     audio_rates: tuple[int, ...] = ()
+    audio_options: dict | None = None
 
 
+# FFmpeg's AAC encoder with its fast coder: its default (two-loop) search took 0.6 ms of audio per
+# video frame at 25 fps (a fifth of the encode), the fast one 0.25, and its error is lower in every
+# band up to 8 kHz (speech at 22 kHz: 38.6 dB SNR against 29.9, files 9 % larger).
+AAC_OPTIONS = {"aac_coder": "fast"}
 FORMATS = {
-    "mp4": VideoFormat("mp4", "libx264", "yuv420p", {"preset": "superfast"}, "aac", AAC_RATES),
+    "mp4": VideoFormat("mp4", "libx264", "yuv420p", {"preset": "superfast"}, "aac", AAC_RATES, AAC_OPTIONS),
     # realtime deadline: VP9's default 'good' speed is ~20x slower than rendering
     "webm": VideoFormat("webm", "libvpx-vp9", "yuv420p",
                         {"b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"},
@@ -182,6 +187,7 @@ class VideoWriter:
             a = self._container.add_stream(self.format.audio_codec, rate=self.sample_rate)
             a.layout = "mono"
             a.time_base = Fraction(1, self.sample_rate)
+            a.options = dict(self.format.audio_options or {})
             self._audio = a
         return self
 
