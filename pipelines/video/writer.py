@@ -195,7 +195,10 @@ class VideoWriter:
         import av
 
         if self.format.pix_fmt == "yuv420p":
-            return av.VideoFrame.from_ndarray(yuv420p(f), format="yuv420p")
+            # Handed to the encoder without a copy (0.1 ms per 512² frame); PyAV reads the planes of
+            # a frame whose height is not a multiple of 4 two rows short, so those are copied.
+            make = av.VideoFrame.from_numpy_buffer if self.height % 4 == 0 else av.VideoFrame.from_ndarray
+            return make(yuv420p(f), format="yuv420p")
         if self._palette is None:
             return av.VideoFrame.from_ndarray(np.ascontiguousarray(f), format="rgba" if f.shape[-1] == 4 else "rgb24")
         return av.VideoFrame.from_ndarray((self._palette.indices(f), self._palette.colors), format="pal8")
