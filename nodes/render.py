@@ -5,7 +5,7 @@ import torch
 from comfy_api.latest import io
 
 from ..pipelines.common.errors import InputError
-from ..pipelines.render.renderer import DEFAULT_BATCH, render_frames_and_mattes
+from ..pipelines.render.renderer import batch_size_for, render_frames_and_mattes
 from .comfy_glue import CATEGORY, Features, Motion, Portrait, progress, torch_device, uint8_to_image
 
 MEMORY_SHARE = 0.5  # refuse to build an IMAGE batch larger than this share of available RAM
@@ -37,7 +37,9 @@ class LipSync(io.ComfyNode):
                         "the background is the photo, unchanged. The mask is the person where they are in "
                         "each frame (for keying, or Video Combine's transparent or new background).",
             inputs=[Portrait.Input("portrait"), Features.Input("features"),
-                    io.Int.Input("batch_size", default=DEFAULT_BATCH, min=1, max=256),
+                    io.Int.Input("batch_size", default=0, min=0, max=256,
+                                 tooltip="frames rendered at once; 0 = automatic (16 for a photo of up to "
+                                         "a megapixel, 8 above: the fastest on a CPU)"),
                     Motion.Input("motion", optional=True)],
             outputs=[io.Image.Output("frames", display_name="frames"),
                      io.Mask.Output("person_matte", display_name="person_matte")])
@@ -45,6 +47,7 @@ class LipSync(io.ComfyNode):
     @classmethod
     def execute(cls, portrait, features, batch_size: int, motion=None) -> io.NodeOutput:
         width, height = portrait.size
+        batch_size = batch_size or batch_size_for(portrait)
         _check_memory(features.n_frames, width, height, batch_size)
         frames = torch.empty(features.n_frames, height, width, 3, dtype=torch.float32)
         mattes = torch.empty(features.n_frames, height, width, dtype=torch.float32)

@@ -174,7 +174,9 @@ def test_long_clip_is_refused_at_once_with_its_memory_estimate(comfy, portrait, 
 
 
 def test_sync_report_node_measures_frames_and_shows_its_page(comfy, portrait, features, speech):
-    frames = comfy.nodes["LipSync"].execute(portrait, features, 16).args[0][:50]
+    comfy.progress.clear()
+    frames = comfy.nodes["LipSync"].execute(portrait, features, 0).args[0][:50]
+    assert comfy.progress[:2] == [16, 32]  # batch size 0: the renderer's choice, 16 frames for a 512² photo
     audio = {"waveform": torch.from_numpy(speech.samples[: 2 * speech.sample_rate])[None, None],
              "sample_rate": speech.sample_rate}
     comfy.progress.clear()

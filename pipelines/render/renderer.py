@@ -51,7 +51,7 @@ SOLID = 0.99  # ... and only where the moved person's matte is at least this
 # painters and the spans' many small steps is then shared by more frames (at 512² 5.1 against 5.7 ms
 # per frame, at 768² 9.1 against 9.8). A larger one takes 8, which keeps its head's warp and paint
 # in cache (at 1024×1536 16 was 10–20 % slower).
-DEFAULT_BATCH, SMALL_CROP_BATCH, BIG_CROP = 8, 16, 1 << 20
+SMALL_CROP_BATCH, BIG_CROP_BATCH, BIG_CROP = 16, 8, 1 << 20
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
 UNCOVER_MATTE = 0.05
@@ -465,7 +465,7 @@ class Renderer:
 def batch_size_for(portrait: Portrait) -> int:
     """How many frames of this portrait to render at once (see SMALL_CROP_BATCH)."""
     x0, y0, x1, y1 = portrait.crop
-    return SMALL_CROP_BATCH if (x1 - x0) * (y1 - y0) <= BIG_CROP else DEFAULT_BATCH
+    return SMALL_CROP_BATCH if (x1 - x0) * (y1 - y0) <= BIG_CROP else BIG_CROP_BATCH
 
 
 def render_frames(portrait: Portrait, features: Features, motion: Motion | None = None,
