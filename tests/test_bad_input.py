@@ -125,6 +125,13 @@ def test_out_of_range_motion_parameters(features):
         inject_blinks(generate_motion(features), features, rate_per_min=100)
 
 
+def test_a_batch_size_below_one_is_refused_before_rendering(portrait, features):
+    from talking_photo.pipelines.render.renderer import render_frames
+
+    with pytest.raises(InputError, match="batch size -4 .* 0 \\(automatic\\)"):
+        next(render_frames(portrait, features, batch_size=-4))
+
+
 @pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")  # our message, not PIL's
 def test_huge_photo_is_refused_before_decoding(tmp_path):
     path = tmp_path / "huge.png"

@@ -488,10 +488,12 @@ def render_frames_and_mattes(portrait: Portrait, features: Features, motion: Mot
     """As ``render_frames``, each batch with the moved person matte ``[B, H, W]`` float32 0..1 (the
     animated person where they are in that frame: for keying or a new background), or None
     without ``mattes``. ``batch_size`` frames are rendered at once (by default ``batch_size_for``)."""
+    batch_size = batch_size or batch_size_for(portrait)
+    if batch_size < 1:
+        raise InputError(f"batch size {batch_size} is not a number of frames; use 0 (automatic) or more.")
     renderer = Renderer(portrait, device)
     tracks = frame_tracks(features, motion)
     n = features.n_frames
-    batch_size = batch_size or batch_size_for(portrait)
     buffer = renderer.frames_buffer(min(batch_size, n))
     matte_buffer = renderer.matte_buffer(min(batch_size, n)) if mattes else None
     for start in range(0, n, batch_size):
