@@ -38,10 +38,21 @@ REST_PRESS, REST_PRESS_JAW = 0.8, 0.1
 # painter does the rest. Moving it further, or raising the lower lid, bends glasses' frames and
 # streaks the skin around the eye without reading as more closed to a face detector.
 BLINK_CLOSE = 0.6
+# Around each eye, brow over lid fold over upper lid over lower lid: blink, squint, smile, frown,
+# gaze and the brows each move some of them, and summed, neighbours crossed (a smile's lifted lower
+# lid met a blinking upper one; a frowning brow came down past the fold of a closing lid), folding
+# the spline inside out: mirrored, streaked skin. Each pair closes at most this share of the gap
+# between them in the photo (a smile and squint at full strength close the lids 0.75 without a
+# fold); beyond it each gives back by its share of the excess.
+MAX_CLOSURE = {"lids": 0.75, "fold over lid": 0.5, "brow over fold": 0.5}
 FOLD_FOLLOW = 0.8
 LID_FOLLOWS_GAZE = 0.6  # the upper lid follows the iris up and down by this share of its travel
 LOWER_LID_FOLLOWS_GAZE = 0.25
 BROW_RAISE = 0.05  # in face heights
+# A raised brow drags what lies within this many brow-raise distances of it along, the nearer the
+# more: on a turned face the far brow's end lies on the face's contour, and a contour point left
+# behind was passed by the brow (the spline folded); the lid fold rises at least FOLD_RISE as much.
+BROW_CARRY, FOLD_RISE = 1.5, 0.4
 BROW_LOWER = 0.05  # a frown: brows down, their inner ends most (face heights) ...
 BROW_GATHER = 0.04  # ... and their inner ends towards the middle (face widths)
 FROWN_LID = 0.08  # ... with the upper lids a little lower (of the eye's opening)
@@ -151,10 +162,20 @@ class FaceRig:
                 dy["squint"][pos[l]] = -SQUINT_LOWER_LID * opening
                 dy["squint"][pos[u]] = SQUINT_UPPER_LID * opening
                 dy["brow_frown"][pos[u]] = FROWN_LID * opening
-        for j in fr.RIGHT_BROW + fr.LEFT_BROW:
-            dy["brow"][pos[j]] = -BROW_RAISE * fh
-        for j in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD:
-            dy["brow"][pos[j]] = -BROW_RAISE * fh * 0.4
+        # Raised brows carry the skin around them: each other control point (but the lids and eye
+        # corners) rises by its nearness to a brow, the lid folds at least FOLD_RISE of the way.
+        raise_px = BROW_RAISE * fh
+        brows = list(fr.RIGHT_BROW + fr.LEFT_BROW)
+        eyes = set(fr.RIGHT_UPPER_LID + fr.RIGHT_LOWER_LID + fr.LEFT_UPPER_LID + fr.LEFT_LOWER_LID
+                   + fr.RIGHT_EYE_CORNERS + fr.LEFT_EYE_CORNERS)
+        for j in idx:
+            if j in eyes:
+                continue
+            near = float(np.min(np.linalg.norm(lm[brows, :2] - lm[j, :2], axis=1))) / raise_px
+            share = max(0.0, 1.0 - near / BROW_CARRY)
+            if j in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD:
+                share = max(share, FOLD_RISE)
+            dy["brow"][pos[j]] = -raise_px * share
 
         # Expressions (their lids are above). A frown lowers the brows and gathers their inner ends;
         # a smile lifts and widens the mouth's corners (the lips follow by their distance from the
@@ -233,6 +254,18 @@ class FaceRig:
         self._inner_upper = torch.as_tensor(self.inner_upper, device=self.device)
         self.inner_lower = [pos[j] for j in fr.INNER_LOWER]
         self.mouth_width = mouth_w
+        down = np.array([-np.sin(tilt), np.cos(tilt)])  # the face's own, as the moves were set
+        self._down = t(down)
+        self._stacked = []  # (upper points, lower points, the gap between them in the photo, its MAX_CLOSURE)
+        index = lambda points: torch.as_tensor([pos[j] for j in points], device=self.device)
+        nearest_brow = [brows[int(np.argmin(np.linalg.norm(lm[brows, :2] - lm[f, :2], axis=1)))]
+                        for f in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD]
+        for level, upper, lower in (
+                ("lids", fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID, fr.RIGHT_LOWER_LID + fr.LEFT_LOWER_LID),
+                ("fold over lid", fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD, fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID),
+                ("brow over fold", nearest_brow, fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD)):
+            gap = np.maximum(0.0, (lm[list(lower), :2] - lm[list(upper), :2]) @ down)
+            self._stacked.append((index(upper), index(lower), t(gap), MAX_CLOSURE[level]))
         self.eyes = []  # (channel, upper lid curve, lower lid curve, opening px), curves x-ascending
         # Per eye, the iris: its centre in the frame of the eye's corners (along, across) and its
         # radius, both in eye widths, so that it goes wherever the warp takes the corners.
@@ -263,7 +296,7 @@ class FaceRig:
         shape = SPREAD * col("lip_spread") - ROUND * col("lip_round") * (1 - PRESS_UNROUND * col("lip_press"))
         rest_press = REST_PRESS * (1 - col("jaw_open") / REST_PRESS_JAW).clamp(0, 1)
         thin = torch.maximum(col("lip_press"), rest_press)
-        landmarks = self._moved(slice(0, self.n_landmarks), opening, shape, thin, col)
+        landmarks = self._kept_apart(self._moved(slice(0, self.n_landmarks), opening, shape, thin, col))
         ring = self.source_points[None, self.n_landmarks: self.n_moving].expand(len(landmarks), -1, -1)
         posed = self._pose(torch.cat([landmarks, ring], 1), tracks, slice(0, self.n_moving))
         still = self.source_points[None, self.n_moving:].expand(len(landmarks), -1, -1)
@@ -331,6 +364,24 @@ class FaceRig:
         for name, amount in strength.items():
             moved = moved + amount[..., None] * self._moves[name][idx][None]
         return moved
+
+    def _kept_apart(self, landmarks: torch.Tensor) -> torch.Tensor:
+        """Landmarks ``[B, n, 2]`` with no stacked pair around the eyes closed by more than its
+        MAX_CLOSURE, from the lids up: each step moves points back towards where they were, away
+        from the pair below."""
+        landmarks = landmarks.clone()
+        for upper, lower, gap, most in self._stacked:
+            towards_u = (landmarks[:, upper] - self.source_points[upper]) @ self._down
+            towards_l = (self.source_points[lower] - landmarks[:, lower]) @ self._down
+            excess = (towards_u + towards_l - most * gap).clamp_min(0)  # the gap's loss past its most
+            towards_u, towards_l = towards_u.clamp_min(0), towards_l.clamp_min(0)
+            share = excess / (towards_u + towards_l).clamp_min(1e-6)
+            for points, back, sign in ((upper, share * towards_u, -1.0), (lower, share * towards_l, 1.0)):
+                # a brow may sit over two folds: it gives back the larger of the two
+                most_back = torch.zeros(landmarks.shape[:2], dtype=landmarks.dtype, device=landmarks.device)
+                most_back.scatter_reduce_(1, points.expand_as(back), back, "amax")
+                landmarks += sign * most_back[..., None] * self._down
+        return landmarks
 
     def _pose(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
         """Rotate (yaw, pitch, roll in degrees), scale and shift control points ``idx`` in 3-D about
