@@ -41,10 +41,14 @@ BLINK_CLOSE = 0.6
 # Around each eye, brow over lid fold over upper lid over lower lid: blink, squint, smile, frown,
 # gaze and the brows each move some of them, and summed, neighbours crossed (a smile's lifted lower
 # lid met a blinking upper one; a frowning brow came down past the fold of a closing lid), folding
-# the spline inside out: mirrored, streaked skin. Each pair closes at most this share of the gap
+# the spline inside out: mirrored, streaked skin. Each pair closes at most MAX_CLOSURE of the gap
 # between them in the photo (a smile and squint at full strength close the lids 0.75 without a
-# fold); beyond it each gives back by its share of the excess.
+# fold), and parts by at most MAX_GROWTH of that gap or of the eye's opening, the larger (a lid
+# closing under raised brows stretched the skin above it 4.5-21x: the photo's texture in a bright
+# streaked window; a closing lid pulls the brow down in life too). Beyond either, each point of the
+# pair gives back by its share of the excess.
 MAX_CLOSURE = {"lids": 0.75, "fold over lid": 0.5, "brow over fold": 0.5}
+MAX_GROWTH = {"fold over lid": 0.6, "brow over fold": 0.6}  # the lids part as the gaze lifts them
 FOLD_FOLLOW = 0.8
 LID_FOLLOWS_GAZE = 0.6  # the upper lid follows the iris up and down by this share of its travel
 LOWER_LID_FOLLOWS_GAZE = 0.25
@@ -256,16 +260,19 @@ class FaceRig:
         self.mouth_width = mouth_w
         down = np.array([-np.sin(tilt), np.cos(tilt)])  # the face's own, as the moves were set
         self._down = t(down)
-        self._stacked = []  # (upper points, lower points, the gap between them in the photo, its MAX_CLOSURE)
+        self._stacked = []  # (upper points, lower points, their gap in the photo, its MAX_CLOSURE, most growth px)
         index = lambda points: torch.as_tensor([pos[j] for j in points], device=self.device)
         nearest_brow = [brows[int(np.argmin(np.linalg.norm(lm[brows, :2] - lm[f, :2], axis=1)))]
                         for f in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD]
-        for level, upper, lower in (
-                ("lids", fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID, fr.RIGHT_LOWER_LID + fr.LEFT_LOWER_LID),
-                ("fold over lid", fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD, fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID),
-                ("brow over fold", nearest_brow, fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD)):
-            gap = np.maximum(0.0, (lm[list(lower), :2] - lm[list(upper), :2]) @ down)
-            self._stacked.append((index(upper), index(lower), t(gap), MAX_CLOSURE[level]))
+        gap = lambda upper, lower: np.maximum(0.0, (lm[list(lower), :2] - lm[list(upper), :2]) @ down)
+        upper_lids, lower_lids = fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID, fr.RIGHT_LOWER_LID + fr.LEFT_LOWER_LID
+        folds = fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD
+        opening = gap(upper_lids, lower_lids)  # per lid pair, and so per fold above it
+        for level, upper, lower in (("lids", upper_lids, lower_lids), ("fold over lid", folds, upper_lids),
+                                    ("brow over fold", nearest_brow, folds)):
+            growth = MAX_GROWTH[level] * np.maximum(gap(upper, lower), opening) if level in MAX_GROWTH else np.inf
+            self._stacked.append((index(upper), index(lower), t(gap(upper, lower)), MAX_CLOSURE[level],
+                                  t(np.broadcast_to(growth, opening.shape))))
         self.eyes = []  # (channel, upper lid curve, lower lid curve, opening px), curves x-ascending
         # Per eye, the iris: its centre in the frame of the eye's corners (along, across) and its
         # radius, both in eye widths, so that it goes wherever the warp takes the corners.
@@ -367,20 +374,22 @@ class FaceRig:
 
     def _kept_apart(self, landmarks: torch.Tensor) -> torch.Tensor:
         """Landmarks ``[B, n, 2]`` with no stacked pair around the eyes closed by more than its
-        MAX_CLOSURE, from the lids up: each step moves points back towards where they were, away
-        from the pair below."""
+        MAX_CLOSURE or parted by more than its MAX_GROWTH, from the lids up: each step moves points
+        back towards where they were."""
         landmarks = landmarks.clone()
-        for upper, lower, gap, most in self._stacked:
-            towards_u = (landmarks[:, upper] - self.source_points[upper]) @ self._down
-            towards_l = (self.source_points[lower] - landmarks[:, lower]) @ self._down
-            excess = (towards_u + towards_l - most * gap).clamp_min(0)  # the gap's loss past its most
-            towards_u, towards_l = towards_u.clamp_min(0), towards_l.clamp_min(0)
-            share = excess / (towards_u + towards_l).clamp_min(1e-6)
-            for points, back, sign in ((upper, share * towards_u, -1.0), (lower, share * towards_l, 1.0)):
-                # a brow may sit over two folds: it gives back the larger of the two
-                most_back = torch.zeros(landmarks.shape[:2], dtype=landmarks.dtype, device=landmarks.device)
-                most_back.scatter_reduce_(1, points.expand_as(back), back, "amax")
-                landmarks += sign * most_back[..., None] * self._down
+        for upper, lower, gap, most, growth in self._stacked:
+            for sign in (1.0, -1.0):  # closing, then opening
+                towards_u = sign * (landmarks[:, upper] - self.source_points[upper]) @ self._down
+                towards_l = sign * (self.source_points[lower] - landmarks[:, lower]) @ self._down
+                limit = most * gap if sign > 0 else growth
+                excess = (towards_u + towards_l - limit).clamp_min(0)
+                towards_u, towards_l = towards_u.clamp_min(0), towards_l.clamp_min(0)
+                share = excess / (towards_u + towards_l).clamp_min(1e-6)
+                for points, back, side in ((upper, share * towards_u, -sign), (lower, share * towards_l, sign)):
+                    # a brow may sit over two folds: it gives back the larger of the two
+                    most_back = torch.zeros(landmarks.shape[:2], dtype=landmarks.dtype, device=landmarks.device)
+                    most_back.scatter_reduce_(1, points.expand_as(back), back, "amax")
+                    landmarks += side * most_back[..., None] * self._down
         return landmarks
 
     def _pose(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
