@@ -46,7 +46,7 @@ BLINK_CLOSE = 0.6
 # fold), and parts by at most MAX_GROWTH of that gap or of the eye's opening, the larger (a lid
 # closing under raised brows stretched the skin above it 4.5-21x: the photo's texture in a bright
 # streaked window; a closing lid pulls the brow down in life too). Beyond either, each point of the
-# pair gives back by its share of the excess.
+# pair gives back by its share of the excess, a raised brow as one piece (held by one fold, it bent).
 MAX_CLOSURE = {"lids": 0.75, "fold over lid": 0.5, "brow over fold": 0.5}
 MAX_GROWTH = {"fold over lid": 0.6, "brow over fold": 0.6}  # the lids part as the gaze lifts them
 FOLD_FOLLOW = 0.8
@@ -260,10 +260,21 @@ class FaceRig:
         self.mouth_width = mouth_w
         down = np.array([-np.sin(tilt), np.cos(tilt)])  # the face's own, as the moves were set
         self._down = t(down)
-        self._stacked = []  # (upper points, lower points, their gap in the photo, its MAX_CLOSURE, most growth px)
+        # Per level: the upper and lower point of each pair, their gap in the photo, its MAX_CLOSURE,
+        # its most growth (px), and which points move with each pair's upper point as it closes and
+        # as it parts, and with its lower point ([pairs, n] 0/1): a raised brow moves as one,
+        # whichever fold holds it; a frowning one bends anyway.
+        self._stacked = []
         index = lambda points: torch.as_tensor([pos[j] for j in points], device=self.device)
-        nearest_brow = [brows[int(np.argmin(np.linalg.norm(lm[brows, :2] - lm[f, :2], axis=1)))]
-                        for f in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD]
+
+        def carried(points: tuple[int, ...], groups: tuple[tuple[int, ...], ...] = ()) -> torch.Tensor:
+            rows = np.zeros((len(points), n))
+            for row, j in zip(rows, points):
+                row[[pos[k] for k in next((g for g in groups if j in g), (j,))]] = 1
+            return t(rows)
+
+        nearest_brow = tuple(brows[int(np.argmin(np.linalg.norm(lm[brows, :2] - lm[f, :2], axis=1)))]
+                             for f in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD)
         gap = lambda upper, lower: np.maximum(0.0, (lm[list(lower), :2] - lm[list(upper), :2]) @ down)
         upper_lids, lower_lids = fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID, fr.RIGHT_LOWER_LID + fr.LEFT_LOWER_LID
         folds = fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD
@@ -272,7 +283,8 @@ class FaceRig:
                                     ("brow over fold", nearest_brow, folds)):
             growth = MAX_GROWTH[level] * np.maximum(gap(upper, lower), opening) if level in MAX_GROWTH else np.inf
             self._stacked.append((index(upper), index(lower), t(gap(upper, lower)), MAX_CLOSURE[level],
-                                  t(np.broadcast_to(growth, opening.shape))))
+                                  t(np.broadcast_to(growth, opening.shape)), carried(upper),
+                                  carried(upper, (fr.RIGHT_BROW, fr.LEFT_BROW)), carried(lower)))
         self.eyes = []  # (channel, upper lid curve, lower lid curve, opening px), curves x-ascending
         # Per eye, the iris: its centre in the frame of the eye's corners (along, across) and its
         # radius, both in eye widths, so that it goes wherever the warp takes the corners.
@@ -377,19 +389,17 @@ class FaceRig:
         MAX_CLOSURE or parted by more than its MAX_GROWTH, from the lids up: each step moves points
         back towards where they were."""
         landmarks = landmarks.clone()
-        for upper, lower, gap, most, growth in self._stacked:
-            for sign in (1.0, -1.0):  # closing, then opening
+        for upper, lower, gap, most, growth, closing_u, parting_u, carry_l in self._stacked:
+            for sign, carry_u in ((1.0, closing_u), (-1.0, parting_u)):
                 towards_u = sign * (landmarks[:, upper] - self.source_points[upper]) @ self._down
                 towards_l = sign * (self.source_points[lower] - landmarks[:, lower]) @ self._down
                 limit = most * gap if sign > 0 else growth
                 excess = (towards_u + towards_l - limit).clamp_min(0)
                 towards_u, towards_l = towards_u.clamp_min(0), towards_l.clamp_min(0)
                 share = excess / (towards_u + towards_l).clamp_min(1e-6)
-                for points, back, side in ((upper, share * towards_u, -sign), (lower, share * towards_l, sign)):
-                    # a brow may sit over two folds: it gives back the larger of the two
-                    most_back = torch.zeros(landmarks.shape[:2], dtype=landmarks.dtype, device=landmarks.device)
-                    most_back.scatter_reduce_(1, points.expand_as(back), back, "amax")
-                    landmarks += side * most_back[..., None] * self._down
+                for back, carry, side in ((share * towards_u, carry_u, -sign), (share * towards_l, carry_l, sign)):
+                    moved = (back[:, :, None] * carry[None]).amax(1)  # [B, n]: the most any pair asks of a point
+                    landmarks += side * moved[..., None] * self._down
         return landmarks
 
     def _pose(self, pts: torch.Tensor, tracks: dict[str, torch.Tensor], idx) -> torch.Tensor:
