@@ -47,7 +47,10 @@ BLINK_CLOSE = 0.6
 # closing under raised brows stretched the skin above it 4.5-21x: the photo's texture in a bright
 # streaked window; a closing lid pulls the brow down in life too). Beyond either, each point of the
 # pair gives back by its share of the excess, a raised brow as one piece (held by one fold, it bent).
-MAX_CLOSURE = {"lids": 0.75, "fold over lid": 0.5, "brow over fold": 0.5}
+# On a tilted eye a fold may lie straight above an eye corner, which never moves: a frown and a
+# blink brought it down onto the corner. It closes on the corner at most 0.6 (a blink alone closes
+# it 0.15-0.59 on the six faces tried, untouched).
+MAX_CLOSURE = {"lids": 0.75, "fold over lid": 0.5, "fold over corner": 0.6, "brow over fold": 0.5}
 MAX_GROWTH = {"fold over lid": 0.6, "brow over fold": 0.6}  # the lids part as the gaze lifts them
 FOLD_FOLLOW = 0.8
 LID_FOLLOWS_GAZE = 0.6  # the upper lid follows the iris up and down by this share of its travel
@@ -279,11 +282,22 @@ class FaceRig:
         upper_lids, lower_lids = fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID, fr.RIGHT_LOWER_LID + fr.LEFT_LOWER_LID
         folds = fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD
         opening = gap(upper_lids, lower_lids)  # per lid pair, and so per fold above it
-        for level, upper, lower in (("lids", upper_lids, lower_lids), ("fold over lid", folds, upper_lids),
-                                    ("brow over fold", nearest_brow, folds)):
+        side = np.array([np.cos(tilt), np.sin(tilt)])  # folds over a corner: nearer it across than any lid point
+        over_corner = []
+        for fold, upper, corners in ((fr.RIGHT_LID_FOLD, fr.RIGHT_UPPER_LID, fr.RIGHT_EYE_CORNERS),
+                                     (fr.LEFT_LID_FOLD, fr.LEFT_UPPER_LID, fr.LEFT_EYE_CORNERS)):
+            curve = list(corners + upper)
+            for f in fold:
+                j = curve[int(np.argmin(np.abs((lm[curve, :2] - lm[f, :2]) @ side)))]
+                if j in corners:
+                    over_corner.append((f, j))
+        levels = [("lids", upper_lids, lower_lids), ("fold over lid", folds, upper_lids)]
+        if over_corner:
+            levels.append(("fold over corner", *zip(*over_corner)))
+        for level, upper, lower in levels + [("brow over fold", nearest_brow, folds)]:
             growth = MAX_GROWTH[level] * np.maximum(gap(upper, lower), opening) if level in MAX_GROWTH else np.inf
             self._stacked.append((index(upper), index(lower), t(gap(upper, lower)), MAX_CLOSURE[level],
-                                  t(np.broadcast_to(growth, opening.shape)), carried(upper),
+                                  t(np.broadcast_to(growth, (len(upper),))), carried(upper),
                                   carried(upper, (fr.RIGHT_BROW, fr.LEFT_BROW)), carried(lower)))
         self.eyes = []  # (channel, upper lid curve, lower lid curve, opening px), curves x-ascending
         # Per eye, the iris: its centre in the frame of the eye's corners (along, across) and its
