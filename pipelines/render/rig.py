@@ -51,7 +51,7 @@ BLINK_CLOSE = 0.6
 # blink brought it down onto the corner. It closes on the corner at most 0.6 (a blink alone closes
 # it 0.15-0.59 on the six faces tried, untouched).
 MAX_CLOSURE = {"lids": 0.75, "fold over lid": 0.5, "fold over corner": 0.6, "brow over fold": 0.5}
-MAX_GROWTH = {"fold over lid": 0.6, "brow over fold": 0.6}  # the lids part as the gaze lifts them
+MAX_GROWTH = {"fold over lid": 0.6, "brow over fold": 0.6}
 FOLD_FOLLOW = 0.8
 LID_FOLLOWS_GAZE = 0.6  # the upper lid follows the iris up and down by this share of its travel
 LOWER_LID_FOLLOWS_GAZE = 0.25
@@ -263,10 +263,11 @@ class FaceRig:
         self.mouth_width = mouth_w
         down = np.array([-np.sin(tilt), np.cos(tilt)])  # the face's own, as the moves were set
         self._down = t(down)
-        # Per level: the upper and lower point of each pair, their gap in the photo, its MAX_CLOSURE,
-        # its most growth (px), and which points move with each pair's upper point as it closes and
-        # as it parts, and with its lower point ([pairs, n] 0/1): a raised brow moves as one,
-        # whichever fold holds it; a frowning one bends anyway.
+        # Per level: the upper and lower point of each pair, which points move with its lower point
+        # ([pairs, n] 0/1), and its passes: (1 closing or −1 parting, the most px the pair's gap may
+        # lose or gain, which points move with the upper point). A raised brow moves as one,
+        # whichever fold holds it; a frowning one bends anyway; the lids part freely, as the gaze
+        # lifts them.
         self._stacked = []
         index = lambda points: torch.as_tensor([pos[j] for j in points], device=self.device)
 
@@ -276,11 +277,10 @@ class FaceRig:
                 row[[pos[k] for k in next((g for g in groups if j in g), (j,))]] = 1
             return t(rows)
 
-        nearest_brow = tuple(brows[int(np.argmin(np.linalg.norm(lm[brows, :2] - lm[f, :2], axis=1)))]
-                             for f in fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD)
         gap = lambda upper, lower: np.maximum(0.0, (lm[list(lower), :2] - lm[list(upper), :2]) @ down)
         upper_lids, lower_lids = fr.RIGHT_UPPER_LID + fr.LEFT_UPPER_LID, fr.RIGHT_LOWER_LID + fr.LEFT_LOWER_LID
         folds = fr.RIGHT_LID_FOLD + fr.LEFT_LID_FOLD
+        nearest_brow = tuple(brows[int(np.argmin(np.linalg.norm(lm[brows, :2] - lm[f, :2], axis=1)))] for f in folds)
         opening = gap(upper_lids, lower_lids)  # per lid pair, and so per fold above it
         side = np.array([np.cos(tilt), np.sin(tilt)])  # folds over a corner: nearer it across than any lid point
         over_corner = []
@@ -295,10 +295,11 @@ class FaceRig:
         if over_corner:
             levels.append(("fold over corner", *zip(*over_corner)))
         for level, upper, lower in levels + [("brow over fold", nearest_brow, folds)]:
-            growth = MAX_GROWTH[level] * np.maximum(gap(upper, lower), opening) if level in MAX_GROWTH else np.inf
-            self._stacked.append((index(upper), index(lower), t(gap(upper, lower)), MAX_CLOSURE[level],
-                                  t(np.broadcast_to(growth, (len(upper),))), carried(upper),
-                                  carried(upper, (fr.RIGHT_BROW, fr.LEFT_BROW)), carried(lower)))
+            passes = [(1.0, MAX_CLOSURE[level] * t(gap(upper, lower)), carried(upper))]
+            if level in MAX_GROWTH:
+                passes.append((-1.0, t(MAX_GROWTH[level] * np.maximum(gap(upper, lower), opening)),
+                               carried(upper, (fr.RIGHT_BROW, fr.LEFT_BROW))))
+            self._stacked.append((index(upper), index(lower), carried(lower), passes))
         self.eyes = []  # (channel, upper lid curve, lower lid curve, opening px), curves x-ascending
         # Per eye, the iris: its centre in the frame of the eye's corners (along, across) and its
         # radius, both in eye widths, so that it goes wherever the warp takes the corners.
@@ -403,11 +404,10 @@ class FaceRig:
         MAX_CLOSURE or parted by more than its MAX_GROWTH, from the lids up: each step moves points
         back towards where they were."""
         landmarks = landmarks.clone()
-        for upper, lower, gap, most, growth, closing_u, parting_u, carry_l in self._stacked:
-            for sign, carry_u in ((1.0, closing_u), (-1.0, parting_u)):
+        for upper, lower, carry_l, passes in self._stacked:
+            for sign, limit, carry_u in passes:
                 towards_u = sign * (landmarks[:, upper] - self.source_points[upper]) @ self._down
                 towards_l = sign * (self.source_points[lower] - landmarks[:, lower]) @ self._down
-                limit = most * gap if sign > 0 else growth
                 excess = (towards_u + towards_l - limit).clamp_min(0)
                 towards_u, towards_l = towards_u.clamp_min(0), towards_l.clamp_min(0)
                 share = excess / (towards_u + towards_l).clamp_min(1e-6)
