@@ -64,6 +64,17 @@ def render_clip(portrait, features, motion=None) -> np.ndarray:
     return torch.cat([batch.clone() for batch in render_frames(portrait, features, motion)]).numpy()
 
 
+def posed_tracks(*poses: dict[str, float]) -> dict[str, np.ndarray]:
+    """Tracks of one frame per pose (channel → value), every other channel at rest."""
+    from talking_photo.pipelines.common.channels import DRAWN
+
+    tracks = {c: np.zeros(len(poses), np.float32) for c in DRAWN}
+    for i, pose in enumerate(poses):
+        for channel, value in pose.items():
+            tracks[channel][i] = value
+    return tracks
+
+
 def inner_lip_gap(frames: np.ndarray) -> np.ndarray:
     """Independent measurement: re-detect landmarks on rendered frames, the gap at the middle of
     the mouth in face heights."""

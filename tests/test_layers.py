@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import SPEECH_TEXT, media_file, media_photo, render_clip
+from conftest import SPEECH_TEXT, media_file, media_photo, posed_tracks, render_clip
 from talking_photo.pipelines.common.channels import DRAWN, EXPRESSIONS
 from talking_photo.pipelines.common.clock import frame_centers
 from talking_photo.pipelines.face import regions as fr
@@ -224,20 +224,11 @@ def test_the_body_below_the_shoulders_stays_still_while_the_head_turns_nods_and_
     person's pixels a face height below the chin changed, by up to 254 levels; a yaw of 12°, 2–20 %)."""
     portrait = analyze_portrait(_named_photo(name, astronaut, group_photo))
     poses = [{}, {"yaw": 12.0}, {"yaw": -12.0}, {"pitch": 8.0}, {"roll": 8.0}, {"roll": -8.0}]
-    frames = Renderer(portrait).render(_posed(*poses)).numpy().astype(np.int16)
+    frames = Renderer(portrait).render(posed_tracks(*poses)).numpy().astype(np.int16)
     below = int(portrait.landmarks[fr.CHIN, 1] + portrait.face_height)
     body = portrait.layer[below:] > 0.5
     changed = [float((np.abs(f[below:] - frames[0, below:]).max(-1)[body] > 2).mean()) for f in frames[1:]]
     assert body.sum() > 10_000 and max(changed) <= 0.01, dict(zip(map(str, poses[1:]), changed))
-
-
-def _posed(*poses: dict[str, float]) -> dict[str, np.ndarray]:
-    """Tracks of one frame per pose (channel → value), every other channel at rest."""
-    tracks = {c: np.zeros(len(poses), np.float32) for c in DRAWN}
-    for i, pose in enumerate(poses):
-        for channel, value in pose.items():
-            tracks[channel][i] = value
-    return tracks
 
 
 def _steps(image: np.ndarray) -> np.ndarray:
@@ -266,7 +257,7 @@ def test_no_seam_where_the_moved_person_meets_the_background_or_the_warp_changes
     photo = _named_photo(name, astronaut, group_photo)
     renderer = Renderer(analyze_portrait(photo))
     matte = renderer.matte_buffer(1)
-    frame = renderer.render(_posed(pose), matte_out=matte).numpy()[0]
+    frame = renderer.render(posed_tracks(pose), matte_out=matte).numpy()[0]
     moved = matte.numpy()[0]
 
     def along_outline(image, alpha):
@@ -310,7 +301,7 @@ def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, ast
     photo = _named_photo(name, astronaut, group_photo)
     renderer = Renderer(analyze_portrait(photo))
     matte = renderer.matte_buffer(2)
-    frames = renderer.render(_posed({"yaw": 12.0}, {"yaw": -12.0}), matte_out=matte).numpy().astype(np.float64)
+    frames = renderer.render(posed_tracks({"yaw": 12.0}, {"yaw": -12.0}), matte_out=matte).numpy().astype(np.float64)
     x0, y0, x1, y1 = renderer.crop
     behind = renderer.behind[0].permute(1, 2, 0).cpu().numpy() * 255.0
     for frame, moved in zip(frames, matte.numpy()):
@@ -323,7 +314,7 @@ def test_the_moved_persons_faint_edge_leaves_no_dark_or_bright_outline(name, ast
 
 def _turned_and_tilted() -> dict[str, np.ndarray]:
     """Tracks of four frames: the head rolled -8 and +8 degrees, turned -12 and +12."""
-    return _posed({"roll": -8.0}, {"roll": 8.0}, {"yaw": -12.0}, {"yaw": 12.0})
+    return posed_tracks({"roll": -8.0}, {"roll": 8.0}, {"yaw": -12.0}, {"yaw": 12.0})
 
 
 @pytest.mark.parametrize("name", ["astronaut", "group photo", "glasses"])

@@ -27,7 +27,10 @@ from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
 from .closed_mouth import close_photo
+from ..face import regions as fr
+from ..face.glasses import find_rims
 from .eyelids import own_lashes, paint_eyelid
+from .glasses import RimLayer
 from .grain import Grain
 from .gaze import iris_shift, move_iris
 from .mouth_interior import MouthInterior
@@ -241,6 +244,12 @@ class Renderer:
         self.photo = torch.from_numpy(np.ascontiguousarray(closed).copy()).to(self.device)  # uint8 [H, W, 3]
         self.crop_u8 = self.photo[y0:y1, x0:x1]
         photo = self.crop_u8.permute(2, 0, 1)[None].float() / 255.0
+        self.scale = float(max(h, w) - 1)
+        head = self._box(portrait.region_center, portrait.region_radii, HEAD_BOX_MARGIN)
+        self.rims = self._rims(portrait, (slice(head[1], head[3]), slice(head[0], head[2])))
+        as_photographed = photo
+        if self.rims is not None:  # the face warps without its glasses' rims, which are laid over it rigid
+            photo = self.rims.bare(photo)
         layer = torch.from_numpy(np.ascontiguousarray(portrait.crop_layer())).to(self.device)[None, None]
         if portrait.layered:
             plate = torch.from_numpy(np.array(portrait.clean_plate[y0:y1, x0:x1])).to(self.device).permute(2, 0, 1)[None]
@@ -261,14 +270,12 @@ class Renderer:
             behind = photo
         self.behind = behind  # what shows where the moved layer is not: the photo, or the plate where the person was
         self.layer = torch.cat([photo - (1 - layer) * behind, layer], dim=1)  # premultiplied colour + matte
-        self.scale = float(max(h, w) - 1)
-        head = self._box(portrait.region_center, portrait.region_radii, HEAD_BOX_MARGIN)
         fx0, fy0, fx1, fy1 = portrait.face_box
         face = self._box(((fx0 + fx1) / 2, (fy0 + fy1) / 2 + FACE_BOX_DROP * portrait.face_height),
                          (portrait.face_width / 2, portrait.face_height / 2 + FACE_BOX_DROP * portrait.face_height),
                          FACE_BOX_MARGIN)
         self.face = (slice(max(face[1], head[1]), min(face[3], head[3])), slice(max(face[0], head[0]), min(face[2], head[2])))
-        self.resharpen = resharpen_strength(photo[:, :, self.face[0], self.face[1]])
+        self.resharpen = resharpen_strength(as_photographed[:, :, self.face[0], self.face[1]])
         self._bt601 = torch.from_numpy(BT601).to(self.device)
         self.fine = self._lattice(self.face, GRID_CELLS_PER_FACE)
         self.fine_weight = self._feather(self.face, max(1.0, FINE_FEATHER * portrait.face_width))
@@ -277,6 +284,15 @@ class Renderer:
         self.spans = [self.head] + self._body_spans(head, int(np.ceil(LAYER_REACH * portrait.face_width)))
         self.source_norm = torch.as_tensor(self.rig.source / self.scale, device=self.device)
         self.step_s: dict[str, float] = {}  # seconds spent per step, summed over calls (for the benchmark)
+
+    def _rims(self, portrait: Portrait, head: tuple[slice, slice]) -> RimLayer | None:
+        """The glasses' rims, when the face wears glasses whose rims lie inside the crop."""
+        rims = find_rims(portrait.image, portrait.landmarks, portrait.face_width)
+        x0, y0, x1, y1 = self.crop
+        if rims is None or rims.box[0] < x0 or rims.box[1] < y0 or rims.box[2] > x1 or rims.box[3] > y1:
+            return None
+        anchors = self.rig.unmoved(fr.RIGHT_EYE_CORNERS + fr.LEFT_EYE_CORNERS + (168, 6))
+        return RimLayer(rims, (x0, y0), head, anchors, self.rig.source_points, portrait.face_width, SNAP_PX)
 
     def _feather(self, box: tuple[slice, slice], width: float) -> torch.Tensor:
         """``[1, h, w, 1]`` weights of the fine lattice's field over ``box``: 1 inside, falling to 0 over
@@ -403,6 +419,8 @@ class Renderer:
             clock = self._lap("warp", clock)
             if span is self.head:
                 warped = self._paint(warped, targets, teeth_line, t, span)
+                if self.rims is not None:
+                    warped = self.rims.over(warped, matte, targets, (span.cols.start, span.rows.start))
                 clock = self._lap("paint", clock)
             # Where neither the layer nor its moved matte is, the colour is zeroed above and what is
             # behind is the photo itself: the composite rounds back to the photo's own pixel.

@@ -233,6 +233,7 @@ class FaceRig:
 
         self.n_landmarks = n
         self.n_moving = n + N_RING
+        self._position = pos  # landmark → control point
         self.source = np.concatenate([pts, ring, anchors, border]).astype(np.float32)
         self.face_width = fw
         self.image_hw = portrait.image.shape[:2]
@@ -337,6 +338,11 @@ class FaceRig:
         lip = self._inner_upper
         closed = self._pose(self._moved(lip, torch.zeros_like(opening), shape, thin, col), tracks, lip)
         return torch.cat([posed, still], dim=1), closed
+
+    def unmoved(self, landmarks: tuple[int, ...]) -> list[int]:
+        """The control points of those ``landmarks`` that no expression moves: only the head does."""
+        return [self._position[j] for j in landmarks
+                if j in self._position and all(not move[self._position[j]].any() for move in self._moves.values())]
 
     def iris(self, at: torch.Tensor, eye: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Where eye ``eye``'s iris is among control points ``at`` ``[B, K, 2]``: centre ``[B, 2]``,

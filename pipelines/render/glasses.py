@@ -1,0 +1,90 @@
+"""Glasses' rims as a layer of their own over the warped face: rigid, they go where the head takes
+the eyes' corners and the bridge of the nose (which no expression moves), while the skin behind
+them blinks, squints and smiles."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..face.glasses import Rims
+
+REACH = 0.15  # face widths: the farthest the head may carry a rim from where the photo has it
+
+
+class RimLayer:
+    """The rims (premultiplied colour and alpha) of one portrait's glasses, for ``over`` to lay on
+    each batch of warped heads; ``bare`` gives the photo with them taken off, for the face's warp."""
+
+    def __init__(self, rims: Rims, origin: tuple[int, int], head: tuple[slice, slice], anchors: list[int],
+                 source: torch.Tensor, face_width: float, snap: float):
+        """``origin``: photo pixel of crop pixel (0, 0); ``head``: the crop's rows and columns the
+        head is rendered in; ``anchors``: control points that move with the head only, whose
+        ``source`` ``[K, 2]`` (crop pixels) holds where they are in the photo."""
+        device = source.device
+        x0, y0, x1, y1 = rims.box
+        self.rows, self.cols = slice(y0 - origin[1], y1 - origin[1]), slice(x0 - origin[0], x1 - origin[0])
+        alpha = torch.from_numpy(rims.alpha).to(device)[None, None]
+        self._fill = torch.from_numpy(rims.fill).to(device).permute(2, 0, 1)[None].float() / 255.0
+        self.alpha = alpha
+        self._texture_hw = alpha.shape[-2:]
+        reach = int(REACH * face_width) + 2
+        rows, cols = head
+        self.out_rows = slice(max(rows.start, self.rows.start - reach), min(rows.stop, self.rows.stop + reach))
+        self.out_cols = slice(max(cols.start, self.cols.start - reach), min(cols.stop, self.cols.stop + reach))
+        ys = torch.arange(self.out_rows.start, self.out_rows.stop, dtype=torch.float32, device=device)
+        xs = torch.arange(self.out_cols.start, self.out_cols.stop, dtype=torch.float32, device=device)
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        self._pixels = torch.stack([gx, gy], -1)[None]  # [1, h, w, 2] crop pixels
+        self._anchors = torch.as_tensor(anchors, device=device)
+        self._source = source[self._anchors]
+        self._snap = snap
+        self._colour: torch.Tensor | None = None
+
+    def bare(self, photo: torch.Tensor) -> torch.Tensor:
+        """The crop ``photo`` ``[1, 3, h, w]`` (0..1) with the rims taken off, and the rims' colour
+        remembered from it: premultiplied, within 0..alpha (a colour beyond would drag what
+        the rim was laid over along with it), and such that the rims over the bare photo give the
+        photo back. Faint rim is mostly the photo's own skin, solid rim shows the fill behind."""
+        inside = photo[:, :, self.rows, self.cols]
+        alpha = self.alpha
+        behind = torch.lerp(inside, self._fill, (2 * alpha).clamp(max=1))
+        colour = torch.minimum((inside - (1 - alpha) * behind).clamp_min(0), alpha)
+        solid = alpha >= 1
+        behind = torch.where(solid, behind, ((inside - colour) / (1 - alpha).clamp_min(1e-6)).clamp(0, 1))
+        self._colour = torch.cat([colour, alpha], 1)
+        photo = photo.clone()
+        photo[:, :, self.rows, self.cols] = behind
+        return photo
+
+    def over(self, warped: torch.Tensor, matte: torch.Tensor, targets: torch.Tensor,
+             span_origin: tuple[int, int]) -> torch.Tensor:
+        """The rims laid (in place) over ``warped`` ``[B, 3, h, w]`` (the head's span, colour
+        premultiplied by the person's ``matte`` ``[B, 1, h, w]``, its top-left crop pixel at
+        ``span_origin`` x, y), moved by the similarity that best takes the anchors from the photo
+        to their ``targets`` ``[B, K, 2]`` (crop pixels). The rims are the person's: as solid as
+        the person where they land."""
+        if self._colour is None:
+            raise RuntimeError("RimLayer.bare must see the photo before rims are laid over it")
+        q = targets[:, self._anchors]
+        q_mean, p_mean = q.mean(1, keepdim=True), self._source.mean(0)
+        qc, pc = q - q_mean, self._source[None] - p_mean
+        norm = qc.square().sum((1, 2)).clamp_min(1e-9)
+        a_re = (qc * pc).sum((1, 2)) / norm
+        a_im = (qc[..., 0] * pc[..., 1] - qc[..., 1] * pc[..., 0]).sum(1) / norm
+        d = self._pixels - q_mean[:, None]  # [B, h, w, 2] from the anchors' centre in the frame
+        a_re, a_im = a_re[:, None, None], a_im[:, None, None]
+        source = torch.stack([a_re * d[..., 0] - a_im * d[..., 1], a_im * d[..., 0] + a_re * d[..., 1]], -1) + p_mean
+        # Unmoved (below the snap everywhere), a frame takes the rims as they are: the photo exactly.
+        still = ((source - self._pixels).abs().amax((1, 2, 3)) < self._snap)[:, None, None, None]
+        source = torch.where(still, self._pixels, source)
+        h, w = self._texture_hw
+        grid = torch.stack([(source[..., 0] - self.cols.start) * (2 / max(w - 1, 1)) - 1,
+                            (source[..., 1] - self.rows.start) * (2 / max(h - 1, 1)) - 1], -1)
+        rims = F.grid_sample(self._colour.expand(len(grid), -1, -1, -1), grid, mode="bicubic",
+                             padding_mode="zeros", align_corners=True)
+        alpha = rims[:, 3:].clamp(0, 1)
+        x, y = span_origin
+        rows = slice(self.out_rows.start - y, self.out_rows.stop - y)
+        cols = slice(self.out_cols.start - x, self.out_cols.stop - x)
+        warped[:, :, rows, cols].mul_(1 - alpha).addcmul_(rims[:, :3], matte[:, :, rows, cols])
+        return warped
