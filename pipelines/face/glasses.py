@@ -153,4 +153,7 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
     # A pixel is rim by how far it differs from the skin filled in behind it, against the rim's
     # own typical difference: skin in the band is nearly its fill and stays with the skin.
     typical = float(np.percentile(differs[differs > 0], 75))
-    return Rims((x0, y0, x1, y1), np.clip(differs / typical, 0, 1).astype(np.float32), fill)
+    alpha = np.clip(differs / typical, 0, 1).astype(np.float32)
+    rows, cols = np.nonzero(alpha.any(axis=1))[0], np.nonzero(alpha.any(axis=0))[0]
+    r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1  # the box shrunk to the rims
+    return Rims((x0 + c0, y0 + r0, x0 + c1, y0 + r1), alpha[r0:r1, c0:c1], fill[r0:r1, c0:c1])

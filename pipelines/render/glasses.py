@@ -28,13 +28,12 @@ class RimLayer:
         self.alpha = alpha
         self._texture_hw = alpha.shape[-2:]
         reach = int(REACH * face_width) + 2
-        rows, cols = head
-        self.out_rows = slice(max(rows.start, self.rows.start - reach), min(rows.stop, self.rows.stop + reach))
-        self.out_cols = slice(max(cols.start, self.cols.start - reach), min(cols.stop, self.cols.stop + reach))
-        ys = torch.arange(self.out_rows.start, self.out_rows.stop, dtype=torch.float32, device=device)
-        xs = torch.arange(self.out_cols.start, self.out_cols.stop, dtype=torch.float32, device=device)
-        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-        self._pixels = torch.stack([gx, gy], -1)[None]  # [1, h, w, 2] crop pixels
+        rows, cols = head  # the rims are drawn within the head's span, at most REACH from where they were
+        self._bounds = (max(cols.start, self.cols.start - reach), max(rows.start, self.rows.start - reach),
+                        min(cols.stop, self.cols.stop + reach), min(rows.stop, self.rows.stop + reach))
+        h, w = self._texture_hw
+        self._corners = source.new_tensor([[self.cols.start, self.rows.start, 1], [self.cols.stop - 1, self.rows.start, 1],
+                                           [self.cols.start, self.rows.stop - 1, 1], [self.cols.stop - 1, self.rows.stop - 1, 1]])
         self._anchors = torch.as_tensor(anchors, device=device)
         self._source = source[self._anchors]
         self._snap = snap
@@ -71,20 +70,36 @@ class RimLayer:
         norm = qc.square().sum((1, 2)).clamp_min(1e-9)
         a_re = (qc * pc).sum((1, 2)) / norm
         a_im = (qc[..., 0] * pc[..., 1] - qc[..., 1] * pc[..., 0]).sum(1) / norm
-        d = self._pixels - q_mean[:, None]  # [B, h, w, 2] from the anchors' centre in the frame
-        a_re, a_im = a_re[:, None, None], a_im[:, None, None]
-        source = torch.stack([a_re * d[..., 0] - a_im * d[..., 1], a_im * d[..., 0] + a_re * d[..., 1]], -1) + p_mean
-        # Unmoved (below the snap everywhere), a frame takes the rims as they are: the photo exactly.
-        still = ((source - self._pixels).abs().amax((1, 2, 3)) < self._snap)[:, None, None, None]
-        source = torch.where(still, self._pixels, source)
+        to_photo = torch.zeros(len(q), 3, 3, dtype=q.dtype, device=q.device)  # frame pixel → photo pixel
+        to_photo[:, 0, 0], to_photo[:, 0, 1], to_photo[:, 1, 0], to_photo[:, 1, 1] = a_re, -a_im, a_im, a_re
+        to_photo[:, :2, 2] = p_mean - (to_photo[:, :2, :2] @ q_mean[:, 0, :, None])[..., 0]
+        to_photo[:, 2, 2] = 1
+        # Only the box where the texture's corners land is drawn.
+        landed = (torch.linalg.inv(to_photo)[:, None] @ self._corners[None, :, :, None])[..., :2, 0]
+        lo, hi = landed.amin((0, 1)).floor().int().tolist(), landed.amax((0, 1)).ceil().int().tolist()
+        x0, y0, x1, y1 = self._bounds
+        out_cols = slice(max(x0, lo[0] - 2), min(x1, hi[0] + 3))
+        out_rows = slice(max(y0, lo[1] - 2), min(y1, hi[1] + 3))
+        if out_cols.stop <= out_cols.start or out_rows.stop <= out_rows.start:
+            return warped
+        out_h, out_w = out_rows.stop - out_rows.start, out_cols.stop - out_cols.start
+        # Unmoved (below the snap at every corner of that box, so everywhere in it), a frame takes
+        # the rims as they are: the photo exactly.
+        box = q.new_tensor([[out_cols.start, out_rows.start, 1], [out_cols.stop - 1, out_rows.start, 1],
+                            [out_cols.start, out_rows.stop - 1, 1], [out_cols.stop - 1, out_rows.stop - 1, 1]])
+        moved = ((to_photo[:, None] @ box[None, :, :, None])[..., 0] - box).abs().amax((1, 2))
+        to_photo = torch.where((moved < self._snap)[:, None, None], torch.eye(3, dtype=q.dtype, device=q.device), to_photo)
         h, w = self._texture_hw
-        grid = torch.stack([(source[..., 0] - self.cols.start) * (2 / max(w - 1, 1)) - 1,
-                            (source[..., 1] - self.rows.start) * (2 / max(h - 1, 1)) - 1], -1)
+        from_out = q.new_tensor([[(out_w - 1) / 2, 0, out_cols.start + (out_w - 1) / 2],
+                                 [0, (out_h - 1) / 2, out_rows.start + (out_h - 1) / 2], [0, 0, 1]])
+        to_texture = q.new_tensor([[2 / max(w - 1, 1), 0, -1 - 2 * self.cols.start / max(w - 1, 1)],
+                                   [0, 2 / max(h - 1, 1), -1 - 2 * self.rows.start / max(h - 1, 1)], [0, 0, 1]])
+        grid = F.affine_grid((to_texture @ to_photo @ from_out)[:, :2], [len(q), 4, out_h, out_w], align_corners=True)
         rims = F.grid_sample(self._colour.expand(len(grid), -1, -1, -1), grid, mode="bicubic",
                              padding_mode="zeros", align_corners=True)
         alpha = rims[:, 3:].clamp(0, 1)
         x, y = span_origin
-        rows = slice(self.out_rows.start - y, self.out_rows.stop - y)
-        cols = slice(self.out_cols.start - x, self.out_cols.stop - x)
+        rows = slice(out_rows.start - y, out_rows.stop - y)
+        cols = slice(out_cols.start - x, out_cols.stop - x)
         warped[:, :, rows, cols].mul_(1 - alpha).addcmul_(rims[:, :3], matte[:, :, rows, cols])
         return warped
