@@ -4,14 +4,14 @@ one rigid piece with the head while the skin behind them moves with the expressi
 A 2-D warp carries everything the photo shows with the skin under it: a blink drew the rim above
 the eye down with the lid fold and a smile bent the one below it up with the cheek, like wire.
 
-A rim is a thin line, darker or lighter than what surrounds it, that runs all the way round the
-eye at about an eye's width from its centre. Along each ray from the eye's centre the strongest
-thin line is taken, the rays' choices joined into the smoothest strongest closed loop (dynamic
-programming over the angle), and the loop is a rim only if below the eye, where skin is smooth
-and brows are far, it stands out of its ray's other lines RIM_CONTRAST times or more on
-RIM_COVERAGE of the rays, around both eyes. Tried on eight faces without glasses (colour,
-grayscale, painted, a group photo's six): below the eye they stood out 1.3 times at most; the
-filmed face behind glasses 2.3 and 2.8.
+A rim is a thin line, darker, lighter or another colour than what surrounds it, that runs all the
+way round the eye at about an eye's width from its centre. Along each ray from the eye's centre
+the strongest thin line is taken, the rays' choices joined into the smoothest strongest closed loop
+(dynamic programming over the angle), and the loop is a rim only if below the eye, where skin is
+smooth and brows are far, it stands out of its ray's other lines RIM_CONTRAST times or more on
+RIM_COVERAGE of the rays, around both eyes. On ten faces without glasses (colour, painted,
+filmed, a group photo's six) such a line stood out on at most 0.48 of an eye's rays below it; on
+the filmed face behind glasses, on 0.9.
 """
 from __future__ import annotations
 
@@ -26,14 +26,19 @@ N_RAYS = 72
 # wider than tall), from just outside the eye's corners to well past them.
 RIM_RADII = np.linspace(0.5, 1.6, 45)
 RIM_ACROSS = 0.8
-LINE_WIDTH = 0.05  # face widths: the widest line the line filter sees (a thick plastic frame)
+# Face widths: the widest line the line filter sees, tried in turn: a metal rim, then a thick plastic
+# frame (the wider filter also sees more of the skin's shading, and missed the filmed metal rims).
+LINE_WIDTHS = (0.05, 0.09)
 # A ray's line stands out this many times its ray's other lines (their median, plus a floor of
 # RAY_FLOOR grey levels so that flat skin does not make noise stand out) ...
 RIM_CONTRAST, RAY_FLOOR = 2.0, 2.0
 RIM_COVERAGE = 0.8  # ... on at least this share of the rays below the eye
 BELOW = 0.3  # rays "below the eye": sine of their angle (image y down) above this
-BAND = 0.03  # face widths: the rim's pixels lie within this band around the loop
-FILL = 3  # px: the inpainting's reach
+BAND = 0.03  # face widths (3 px at least): the least width of the band the rim's pixels lie in
+EDGE_RISE = 0.15  # of the line's strength: across a thick frame it may rise this much (noise), no more
+FILL = 3  # px: the inpainting's least reach
+EYE_CLEAR = 1.3  # the eye's outline grown this much about its centre is never rim
+RIM_COLOUR = 8.0  # levels: the least difference between the rim's colour and the skin behind it
 
 
 @dataclass(frozen=True)
@@ -57,47 +62,50 @@ def _eye_frame(lm: np.ndarray, corners: tuple[int, int]) -> tuple[np.ndarray, fl
     return (a + b) / 2, width, along, np.array([-along[1], along[0]])
 
 
-def _thin_lines(gray: np.ndarray, face_width: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per pixel, how much darker and how much lighter it is than what a line filter of LINE_WIDTH
-    fills in (morphological black- and top-hat): thin lines stand out, broad shading does not."""
+def _thin_lines(image: np.ndarray, size: int) -> np.ndarray:
+    """Per pixel of an ``[h, w, 3]`` float32 image, how much darker or lighter it is, in the channel
+    where it is most, than what a line filter ``size`` px wide fills in (morphological black- and
+    top-hat): thin lines stand out, broad shading does not. Per channel, so that a gold rim as
+    light as the skin it lies on still stands out (by its blue)."""
     import cv2
 
-    size = max(3, int(LINE_WIDTH * face_width) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    return cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel), cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, kernel)
+    darker = cv2.morphologyEx(image, cv2.MORPH_BLACKHAT, kernel)
+    lighter = cv2.morphologyEx(image, cv2.MORPH_TOPHAT, kernel)
+    return np.maximum(darker, lighter).max(axis=2)
 
 
 def _closed_path(profile: np.ndarray) -> np.ndarray:
     """Per ray (rows of ``profile`` ``[rays, radii]``), the radius index of the closed loop whose
     strength summed over the rays is greatest, moving at most one radius step from ray to ray."""
     rays, radii = profile.shape
+    starts = np.arange(0, radii, 3)  # the loop's radius at the first ray, every third tried at once
     steps = np.array([-1, 0, 1])
-    best_total, best = -np.inf, np.zeros(rays, int)
-    for start in range(0, radii, 3):  # the loop's radius at the first ray, every third tried
-        score = np.full(radii, -np.inf)
-        score[start] = profile[0, start]
-        came_from = np.zeros((rays, radii), int)
-        for ray in range(1, rays):
-            candidates = np.full((len(steps), radii), -np.inf)
-            for k, s in enumerate(steps):
-                lo, hi = max(0, s), radii + min(0, s)
-                candidates[k, lo:hi] = score[lo - s:hi - s]
-            choice = candidates.argmax(0)
-            came_from[ray] = np.arange(radii) - steps[choice]
-            score = candidates.max(0) + profile[ray]
-        closes = np.where(np.abs(np.arange(radii) - start) <= 1, score, -np.inf)
-        if closes.max() > best_total:
-            path = [int(closes.argmax())]
-            for ray in range(rays - 1, 0, -1):
-                path.append(came_from[ray, path[-1]])
-            best_total, best = closes.max(), np.array(path[::-1])
-    return best
+    score = np.full((len(starts), radii), -np.inf)
+    score[np.arange(len(starts)), starts] = profile[0, starts]
+    came_from = np.zeros((rays, len(starts), radii), int)
+    for ray in range(1, rays):
+        candidates = np.full((len(steps), len(starts), radii), -np.inf)
+        for k, s in enumerate(steps):
+            lo, hi = max(0, s), radii + min(0, s)
+            candidates[k, :, lo:hi] = score[:, lo - s:hi - s]
+        choice = candidates.argmax(0)
+        came_from[ray] = np.arange(radii) - steps[choice]
+        score = candidates.max(0) + profile[ray]
+    closes = np.where(np.abs(np.arange(radii)[None] - starts[:, None]) <= 1, score, -np.inf)
+    start, end = np.unravel_index(int(closes.argmax()), closes.shape)
+    path = [int(end)]
+    for ray in range(rays - 1, 0, -1):
+        path.append(came_from[ray, start, path[-1]])
+    return np.array(path[::-1])
 
 
 def _rim_loop(strength: np.ndarray, centre: np.ndarray, width: float, along: np.ndarray,
-              across: np.ndarray) -> np.ndarray | None:
-    """The loop ``[N_RAYS, 2]`` (pixels of ``strength``) of a rim around this eye, or None when no
-    rim stands out below the eye."""
+              across: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The rim around this eye, as loops ``[N_RAYS, 2]`` (pixels of ``strength``) along its
+    strongest line and along its inner and outer edges (where, along each ray, the line falls
+    below half its strength: a thick frame's line is strong across all its width, and its loop
+    may run near one edge), or None when no rim stands out below the eye."""
     import cv2
 
     angles = np.linspace(0, 2 * np.pi, N_RAYS, endpoint=False)
@@ -111,7 +119,22 @@ def _rim_loop(strength: np.ndarray, centre: np.ndarray, width: float, along: np.
     below = np.sin(angles) > BELOW
     if np.mean(peak[below] >= RIM_CONTRAST * (others[below] + RAY_FLOOR)) < RIM_COVERAGE:
         return None
-    return points[np.arange(N_RAYS), path]
+    inner, outer = path.copy(), path.copy()
+    for ray, row in enumerate(profile):
+        def goes_on(k: int, step: int) -> bool:  # still this line: strong, and not rising into another
+            return 0 <= k + step < len(row) and row[k + step] >= peak[ray] / 2 and row[k + step] <= row[k] + EDGE_RISE * peak[ray]
+        while goes_on(inner[ray], -1):
+            inner[ray] -= 1
+        while goes_on(outer[ray], 1):
+            outer[ray] += 1
+    # Above the eye a rim may lie on the brow, whose hairs run on from it: no ray's edges lie
+    # farther from the loop than the rim is thick below the eye.
+    step = width * np.diff(RIM_RADII).mean() * np.linalg.norm(rays[:, 0], axis=1)  # px per radius step
+    thick = float(np.median(((outer - inner + 1) * step)[below]))
+    most = np.maximum(0, np.floor(thick / step)).astype(int)
+    inner, outer = np.maximum(inner, path - most), np.minimum(outer, path + most)
+    at = lambda index: points[np.arange(N_RAYS), index]
+    return at(path), at(inner), at(outer)
 
 
 def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Rims | None:
@@ -121,7 +144,8 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
 
     lm = landmarks[:, :2].astype(np.float64)
     frames = [_eye_frame(lm, corners) for corners in (fr.RIGHT_EYE_CORNERS, fr.LEFT_EYE_CORNERS)]
-    reach = max(RIM_RADII[-1] * w for _, w, _, _ in frames) + BAND * face_width + 2 * FILL
+    band_px = max(3, round(BAND * face_width))
+    reach = max(RIM_RADII[-1] * w for _, w, _, _ in frames) + band_px + 2 * FILL
     h, w = image.shape[:2]
     centres = np.array([c for c, _, _, _ in frames])
     x0, y0 = (max(0, int(v)) for v in centres.min(0) - reach)
@@ -129,31 +153,55 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
     if x1 - x0 < 8 or y1 - y0 < 8:
         return None
     box = np.ascontiguousarray(image[y0:y1, x0:x1])
-    gray = cv2.cvtColor(box, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    darker, lighter = _thin_lines(gray, face_width)
-    strength = np.maximum(darker, lighter)
-    band = np.zeros(strength.shape, np.uint8)
-    for centre, width, along, across in frames:
-        loop = _rim_loop(strength, centre - (x0, y0), width, along, across)
-        if loop is None:
-            return None
-        cv2.polylines(band, [np.round(loop * 16).astype(np.int32)], True, 255,
-                      max(3, int(round(BAND * face_width))), cv2.LINE_8, 4)
-    # Rims are darker than the skin (or, polished, lighter): only what differs that way is rim. A
-    # pixel of the other kind in the band (the bright edge of a cheek against a dark background)
-    # would, lifted off with the rim, slide over the face as a streak.
-    in_band = band > 0
-    sign = 1.0 if darker[in_band].sum() >= lighter[in_band].sum() else -1.0
-    hole = cv2.dilate((in_band & ((darker if sign > 0 else lighter) > 0)).astype(np.uint8) * 255,
-                      np.ones((3, 3), np.uint8))
-    fill = cv2.inpaint(box, hole, FILL, cv2.INPAINT_TELEA)
-    differs = sign * (cv2.cvtColor(fill, cv2.COLOR_RGB2GRAY).astype(np.float32) - gray) * (hole > 0)
-    if not (differs > 0).any():
+    for line_width in LINE_WIDTHS:
+        size = max(3, int(line_width * face_width) | 1)
+        strength = _thin_lines(box.astype(np.float32), size)
+        loops = []
+        for centre, width, along, across in frames:
+            loop = _rim_loop(strength, centre - (x0, y0), width, along, across)
+            if loop is None:
+                break
+            loops.append(loop)
+        if len(loops) == len(frames):
+            break
+    else:
         return None
-    # A pixel is rim by how far it differs from the skin filled in behind it, against the rim's
-    # own typical difference: skin in the band is nearly its fill and stays with the skin.
-    typical = float(np.percentile(differs[differs > 0], 75))
-    alpha = np.clip(differs / typical, 0, 1).astype(np.float32)
+    band = np.zeros(strength.shape, np.uint8)  # between each rim's edges, and at least band_px wide
+    ring = np.zeros_like(band)
+    as_px = lambda loop: [np.round(loop * 16).astype(np.int32)]
+    for middle, inner, outer in loops:
+        ring[:] = 0
+        cv2.fillPoly(ring, as_px(outer), 255, cv2.LINE_8, 4)
+        cv2.fillPoly(ring, as_px(inner), 0, cv2.LINE_8, 4)
+        band |= ring
+        cv2.polylines(band, as_px(middle), True, 255, band_px, cv2.LINE_8, 4)
+    # Never the eyes: a thick frame's edge runs on into the lashes along some rays, and lashes
+    # lifted off with the rims would stay open over a closing lid.
+    for upper, lower, corners in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_EYE_CORNERS),
+                                  (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_EYE_CORNERS)):
+        eye = lm[list(upper + lower + corners)] - (x0, y0)
+        centre = eye.mean(axis=0)
+        cv2.fillPoly(band, as_px(centre + EYE_CLEAR * (cv2.convexHull(eye.astype(np.float32))[:, 0] - centre)), 0,
+                     cv2.LINE_8, 4)
+    in_band = band > 0
+    hole = cv2.dilate(band, np.ones((5, 5), np.uint8))  # and the line's soft edges
+    fill = cv2.inpaint(box, hole, max(FILL, size // 2), cv2.INPAINT_TELEA)
+    # The rim's colour against the skin filled in behind it, where the line is strongest: a pixel is
+    # rim by how far it differs from its fill that way, against what most of the rim's core differs
+    # (a darker rim over bright skin is solid, or the skin left under it is the rim's colour). Skin in
+    # the band is nearly its fill and stays with the skin, and a pixel that differs another way (the
+    # bright edge of a cheek against a dark background) would, lifted off with the rim, slide over
+    # the face as a streak.
+    offset = box.astype(np.float32) - fill.astype(np.float32)
+    core = in_band & (strength >= np.percentile(strength[in_band], 75))
+    way = offset[core].mean(axis=0)
+    if np.linalg.norm(way) < RIM_COLOUR:
+        return None
+    differs = offset @ (way / np.linalg.norm(way))
+    solid = float(np.percentile(differs[core], 25))
+    if solid <= 0:
+        return None
+    alpha = (np.clip(differs / solid, 0, 1) * (hole > 0)).astype(np.float32)
     rows, cols = np.nonzero(alpha.any(axis=1))[0], np.nonzero(alpha.any(axis=0))[0]
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1  # the box shrunk to the rims
     return Rims((x0 + c0, y0 + r0, x0 + c1, y0 + r1), alpha[r0:r1, c0:c1], fill[r0:r1, c0:c1])
