@@ -37,6 +37,7 @@ BELOW = 0.3  # rays "below the eye": sine of their angle (image y down) above th
 BAND = 0.03  # face widths (3 px at least): the least width of the band the rim's pixels lie in
 EDGE_RISE = 0.15  # of the line's strength: across a thick frame it may rise this much (noise), no more
 FILL = 3  # px: the inpainting's least reach
+WORK_FACE = 256  # px: faces wider are searched at this width
 EYE_CLEAR = 1.3  # the eye's outline grown this much about its centre is never rim
 RIM_COLOUR = 8.0  # levels: the least difference between the rim's colour and the skin behind it
 
@@ -137,28 +138,19 @@ def _rim_loop(strength: np.ndarray, centre: np.ndarray, width: float, along: np.
     return at(path), at(inner), at(outer)
 
 
-def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Rims | None:
-    """The rims of the glasses on the face with ``landmarks`` (``[478, 2+]`` photo pixels) in
-    ``image`` (``[H, W, 3]`` uint8), or None when no rim stands out round both eyes."""
+def _rims_at(box: np.ndarray, lm: np.ndarray, face_width: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """In ``box`` (``[h, w, 3]`` uint8, with the face's landmarks ``lm`` in its pixels): where the rims
+    lie (``[h, w]`` uint8 mask, 255 inside), the box with them inpainted away, the rim's colour
+    against that fill (a unit vector) and how far along it a solid rim pixel lies; or None."""
     import cv2
 
-    lm = landmarks[:, :2].astype(np.float64)
     frames = [_eye_frame(lm, corners) for corners in (fr.RIGHT_EYE_CORNERS, fr.LEFT_EYE_CORNERS)]
-    band_px = max(3, round(BAND * face_width))
-    reach = max(RIM_RADII[-1] * w for _, w, _, _ in frames) + band_px + 2 * FILL
-    h, w = image.shape[:2]
-    centres = np.array([c for c, _, _, _ in frames])
-    x0, y0 = (max(0, int(v)) for v in centres.min(0) - reach)
-    x1, y1 = min(w, int(np.ceil(centres[:, 0].max() + reach))), min(h, int(np.ceil(centres[:, 1].max() + reach)))
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return None
-    box = np.ascontiguousarray(image[y0:y1, x0:x1])
     for line_width in LINE_WIDTHS:
         size = max(3, int(line_width * face_width) | 1)
         strength = _thin_lines(box.astype(np.float32), size)
         loops = []
         for centre, width, along, across in frames:
-            loop = _rim_loop(strength, centre - (x0, y0), width, along, across)
+            loop = _rim_loop(strength, centre, width, along, across)
             if loop is None:
                 break
             loops.append(loop)
@@ -166,7 +158,7 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
             break
     else:
         return None
-    band = np.zeros(strength.shape, np.uint8)  # between each rim's edges, and at least band_px wide
+    band = np.zeros(strength.shape, np.uint8)  # between each rim's edges, and at least BAND wide
     ring = np.zeros_like(band)
     as_px = lambda loop: [np.round(loop * 16).astype(np.int32)]
     for middle, inner, outer in loops:
@@ -174,12 +166,12 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
         cv2.fillPoly(ring, as_px(outer), 255, cv2.LINE_8, 4)
         cv2.fillPoly(ring, as_px(inner), 0, cv2.LINE_8, 4)
         band |= ring
-        cv2.polylines(band, as_px(middle), True, 255, band_px, cv2.LINE_8, 4)
+        cv2.polylines(band, as_px(middle), True, 255, max(3, round(BAND * face_width)), cv2.LINE_8, 4)
     # Never the eyes: a thick frame's edge runs on into the lashes along some rays, and lashes
     # lifted off with the rims would stay open over a closing lid.
     for upper, lower, corners in ((fr.RIGHT_UPPER_LID, fr.RIGHT_LOWER_LID, fr.RIGHT_EYE_CORNERS),
                                   (fr.LEFT_UPPER_LID, fr.LEFT_LOWER_LID, fr.LEFT_EYE_CORNERS)):
-        eye = lm[list(upper + lower + corners)] - (x0, y0)
+        eye = lm[list(upper + lower + corners)]
         centre = eye.mean(axis=0)
         cv2.fillPoly(band, as_px(centre + EYE_CLEAR * (cv2.convexHull(eye.astype(np.float32))[:, 0] - centre)), 0,
                      cv2.LINE_8, 4)
@@ -197,11 +189,44 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
     way = offset[core].mean(axis=0)
     if np.linalg.norm(way) < RIM_COLOUR:
         return None
-    differs = offset @ (way / np.linalg.norm(way))
-    solid = float(np.percentile(differs[core], 25))
-    if solid <= 0:
+    way /= np.linalg.norm(way)
+    solid = float(np.percentile((offset @ way)[core], 25))
+    return (hole, fill, way, solid) if solid > 0 else None
+
+
+def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Rims | None:
+    """The rims of the glasses on the face with ``landmarks`` (``[478, 2+]`` photo pixels) in
+    ``image`` (``[H, W, 3]`` uint8), or None when no rim stands out round both eyes. A face wider
+    than WORK_FACE px is searched at that width (the line filters' cost grows with the square of
+    their width: a 2000 px face took a minute); the rims' edges are then taken at full size."""
+    import cv2
+
+    lm = landmarks[:, :2].astype(np.float64)
+    widths = [_eye_frame(lm, corners)[1] for corners in (fr.RIGHT_EYE_CORNERS, fr.LEFT_EYE_CORNERS)]
+    reach = RIM_RADII[-1] * max(widths) + max(3, BAND * face_width) + 2 * FILL * max(1.0, face_width / WORK_FACE)
+    h, w = image.shape[:2]
+    centres = lm[list(fr.RIGHT_EYE_CORNERS + fr.LEFT_EYE_CORNERS)]
+    x0, y0 = (max(0, int(v)) for v in centres.min(0) - reach)
+    x1, y1 = min(w, int(np.ceil(centres[:, 0].max() + reach))), min(h, int(np.ceil(centres[:, 1].max() + reach)))
+    if x1 - x0 < 8 or y1 - y0 < 8:
         return None
+    box = np.ascontiguousarray(image[y0:y1, x0:x1])
+    scale = max(1.0, face_width / WORK_FACE)
+    small_hw = (max(8, round((y1 - y0) / scale)), max(8, round((x1 - x0) / scale)))
+    small = box if scale == 1.0 else cv2.resize(box, small_hw[::-1], interpolation=cv2.INTER_AREA)
+    to_small = (np.array(small_hw[::-1]) / (x1 - x0, y1 - y0))
+    found = _rims_at(small, (lm - (x0, y0) + 0.5) * to_small - 0.5, face_width * float(to_small.mean()))
+    if found is None:
+        return None
+    hole, fill, way, solid = found
+    if small is not box:
+        grown = cv2.dilate(hole, np.ones((3, 3), np.uint8))  # the rim's edges may lie a small pixel out
+        hole = cv2.resize(grown, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+        fill = np.where(hole[..., None] > 0, cv2.resize(fill, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR), box)
+    differs = (box.astype(np.float32) - fill.astype(np.float32)) @ way.astype(np.float32)
     alpha = (np.clip(differs / solid, 0, 1) * (hole > 0)).astype(np.float32)
     rows, cols = np.nonzero(alpha.any(axis=1))[0], np.nonzero(alpha.any(axis=0))[0]
+    if not rows.size:
+        return None
     r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1  # the box shrunk to the rims
-    return Rims((x0 + c0, y0 + r0, x0 + c1, y0 + r1), alpha[r0:r1, c0:c1], fill[r0:r1, c0:c1])
+    return Rims((x0 + c0, y0 + r0, x0 + c1, y0 + r1), alpha[r0:r1, c0:c1], np.ascontiguousarray(fill[r0:r1, c0:c1]))
