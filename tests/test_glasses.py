@@ -5,6 +5,8 @@ only as the head does. Measured on the filmed face behind glasses: the rims' pix
 against the photo's, rotated and shifted to fit best."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,7 @@ from conftest import media_photo, posed_tracks
 from talking_photo.pipelines.face import regions as fr
 from talking_photo.pipelines.face.glasses import find_rims
 from talking_photo.pipelines.face.portrait import analyze_portrait
-from talking_photo.pipelines.render import renderer as rendering
+from talking_photo.pipelines.render.renderer import Renderer
 
 EXPRESSIONS = [{"blink_l": 1, "blink_r": 1}, {"smile": 1, "squint": 0.5},
                {"blink_l": 1, "blink_r": 1, "smile": 0.5, "brow_raise": 0.6}, {"brow_frown": 1}]
@@ -63,16 +65,16 @@ def test_rims_are_found_round_glasses_and_on_no_face_without(astronaut):
     three faces with glasses drawn on (thin dark metal, thick black plastic, and gold, which is as
     light as the skin and stands out by its colour); on nine faces without (colour, painted, filmed,
     a group photo's six) nothing does."""
-    photo = media_photo("glasses_face.jpg")
-    portrait = analyze_portrait(photo)
-    assert find_rims(photo, portrait.landmarks, portrait.face_width) is not None
+    portrait = analyze_portrait(media_photo("glasses_face.jpg"))
+    assert portrait.rims is not None and any("glasses found" in note for note in portrait.notes)
     group_photo = media_photo("group_photo.jpg")
     bare = {"astronaut": (astronaut, 0), "Mona Lisa": (media_photo("painted_three_quarter.jpg"), 0),
             "man": (media_photo("real_open_eyes.jpg"), 0), **{f"group photo {i}": (group_photo, i) for i in range(6)}}
     drawn = {"astronaut": DRAWN_GLASSES, "Mona Lisa": ["thin dark metal", "thick black plastic"], "man": DRAWN_GLASSES}
     for name, (photo, face) in bare.items():
         portrait = analyze_portrait(photo, face_index=face)
-        assert find_rims(photo, portrait.landmarks, portrait.face_width) is None, f"rims on the {name}, who wears none"
+        assert portrait.rims is None, f"rims on the {name}, who wears none"
+        assert not any("glasses" in note for note in portrait.notes)
         for style in drawn.get(name, ()):
             glasses = _drawn_glasses(photo, portrait.landmarks, portrait.face_width, style)
             assert find_rims(glasses, portrait.landmarks, portrait.face_width) is not None, f"{style} on the {name} missed"
@@ -99,16 +101,16 @@ def _rim_mismatch(frame: np.ndarray, photo: np.ndarray, rims) -> float:
 
 
 @pytest.mark.parametrize("with_rims", [True, False])
-def test_a_blink_smile_squint_or_turn_leaves_the_rims_shape(glasses, with_rims, monkeypatch):
+def test_a_blink_smile_squint_or_turn_leaves_the_rims_shape(glasses, with_rims):
     """With the rims laid over rigid, each frame's rims fit the photo's within 2.5 levels under an
     expression (0.6-1.3 measured: they stay put) and 6 under a turned, tilted head (2.3-4.0: a
     rotation fits all but the turn's foreshortening). Warped with the skin, as before, they missed
     by 5.2-7.8 and 8.4-11.9 levels: the control the test is checked against."""
     photo, portrait = glasses
-    rims = find_rims(photo, portrait.landmarks, portrait.face_width)
+    rims = portrait.rims
     if not with_rims:
-        monkeypatch.setattr(rendering, "find_rims", lambda *args: None)
-    frames = rendering.Renderer(portrait).render(posed_tracks(*EXPRESSIONS, *POSES)).numpy()
+        portrait = dataclasses.replace(portrait, rims=None)
+    frames = Renderer(portrait).render(posed_tracks(*EXPRESSIONS, *POSES)).numpy()
     mismatch = [_rim_mismatch(frame, photo, rims) for frame in frames]
     x0, y0, x1, y1 = rims.box
     behind = (rims.alpha < 0.1) & (rims.alpha >= 0)
@@ -123,8 +125,8 @@ def test_lifted_off_and_laid_back_at_rest_the_rims_are_the_photos(glasses):
     are half solid or more (warped with the face, the rest pose's faint motion resampled them: off
     by up to 4)."""
     photo, portrait = glasses
-    frame = rendering.Renderer(portrait).render(posed_tracks({})).numpy()[0]
-    rims = find_rims(photo, portrait.landmarks, portrait.face_width)
+    frame = Renderer(portrait).render(posed_tracks({})).numpy()[0]
+    rims = portrait.rims
     x0, y0, x1, y1 = rims.box
     assert np.abs(frame[y0:y1, x0:x1].astype(int) - photo[y0:y1, x0:x1])[rims.alpha >= 0.5].max() <= 1
 
@@ -137,10 +139,8 @@ def test_a_large_face_gets_the_rims_it_has_at_a_small_size(glasses):
     import cv2
 
     photo, portrait = glasses
-    small = find_rims(photo, portrait.landmarks, portrait.face_width)
-    big_photo = cv2.resize(photo, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
-    big_portrait = analyze_portrait(big_photo)
-    big = find_rims(big_photo, big_portrait.landmarks, big_portrait.face_width)
+    small = portrait.rims
+    big = analyze_portrait(cv2.resize(photo, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)).rims
     assert big is not None
 
     def solid(rims, shape):
@@ -149,7 +149,7 @@ def test_a_large_face_gets_the_rims_it_has_at_a_small_size(glasses):
         alpha[y0:y1, x0:x1] = rims.alpha
         return alpha
 
-    height, width = big_photo.shape[:2]
+    height, width = 4 * photo.shape[0], 4 * photo.shape[1]
     a = solid(big, (height, width)) >= 0.5
     b = cv2.resize(solid(small, photo.shape[:2]), (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
     assert (a & b).sum() / (a | b).sum() >= 0.8

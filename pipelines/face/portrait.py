@@ -12,6 +12,7 @@ from . import regions as fr
 from ..common.easing import smoothstep
 from ..common.errors import InputError
 from .clean_plate import fill_background
+from .glasses import Rims, find_rims
 from .landmarks import detect_faces, find_model
 from .new_background import over_background
 from .person_layer import person_layer
@@ -51,6 +52,7 @@ class Portrait:
     layered: bool  # False when no person was found: the layer is the region and nothing is uncovered
     notes: list[str] = field(default_factory=list)
     plate: np.ndarray | None = field(default=None, repr=False)  # see clean_plate; None until first asked
+    rims: Rims | None = field(default=None, repr=False)  # the glasses' rims (see glasses); None without
 
     @property
     def clean_plate(self) -> np.ndarray:
@@ -236,6 +238,10 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
         if fw > CLOSE_CROP * w:
             notes.append("a close crop: the body is mostly outside the frame, so motion at the frame's edges is damped")
     portrait.crop = _layer_crop(portrait)
+    portrait.rims = find_rims(image, lm, portrait.face_width)
+    if portrait.rims is not None:
+        notes.append("glasses found (outlined in magenta): their rims move with the head as one piece while "
+                     "the eyes behind them blink")
     return portrait
 
 

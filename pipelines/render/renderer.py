@@ -28,7 +28,6 @@ from ..mouth.features import Features
 from . import thin_plate
 from .closed_mouth import close_photo
 from ..face import regions as fr
-from ..face.glasses import find_rims
 from .eyelids import own_lashes, paint_eyelid
 from .glasses import RimLayer
 from .grain import Grain
@@ -287,7 +286,7 @@ class Renderer:
 
     def _rims(self, portrait: Portrait, head: tuple[slice, slice]) -> RimLayer | None:
         """The glasses' rims, when the face wears glasses whose rims lie inside the crop."""
-        rims = find_rims(portrait.image, portrait.landmarks, portrait.face_width)
+        rims = portrait.rims
         x0, y0, x1, y1 = self.crop
         if rims is None or rims.box[0] < x0 or rims.box[1] < y0 or rims.box[2] > x1 or rims.box[3] > y1:
             return None

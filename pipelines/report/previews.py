@@ -24,9 +24,14 @@ def _dot(img: np.ndarray, x: float, y: float, colour: tuple[int, int, int], r: i
 def portrait_overlay(portrait: Portrait) -> np.ndarray:
     """The photo with everything that stays still darkened (the background, and other people: what
     the animated person's layer leaves out), the landmarks (green), the region that turns with the
-    head (yellow), the crop that is rendered (blue) and the portrait's notes at its foot."""
+    head (yellow), the crop that is rendered (blue), the glasses' rims where found (magenta) and the
+    portrait's notes at its foot."""
     shade = 0.4 + 0.6 * portrait.layer[..., None]
     img = (portrait.image * shade + 0.5).astype(np.uint8)
+    if portrait.rims is not None:
+        x0, y0, x1, y1 = portrait.rims.box
+        rim = portrait.rims.alpha[..., None]
+        img[y0:y1, x0:x1] = (img[y0:y1, x0:x1] * (1 - rim) + rim * np.array([255, 0, 255]) + 0.5).astype(np.uint8)
     r = max(1, int(portrait.face_width / 150))
     for x, y, _ in portrait.landmarks:
         _dot(img, x, y, (0, 255, 0), r)
