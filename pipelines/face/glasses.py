@@ -105,8 +105,8 @@ def _rim_loop(strength: np.ndarray, centre: np.ndarray, width: float, along: np.
               across: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """The rim around this eye, as loops ``[N_RAYS, 2]`` (pixels of ``strength``) along its
     strongest line and along its inner and outer edges (where, along each ray, the line falls
-    below half its strength: a thick frame's line is strong across all its width, and its loop
-    may run near one edge), or None when no rim stands out below the eye."""
+    below half its strength or rises into another: a thick frame's line is strong across all its
+    width, and its loop may run near one edge), or None when no rim stands out below the eye."""
     import cv2
 
     angles = np.linspace(0, 2 * np.pi, N_RAYS, endpoint=False)
@@ -123,7 +123,8 @@ def _rim_loop(strength: np.ndarray, centre: np.ndarray, width: float, along: np.
     inner, outer = path.copy(), path.copy()
     for ray, row in enumerate(profile):
         def goes_on(k: int, step: int) -> bool:  # still this line: strong, and not rising into another
-            return 0 <= k + step < len(row) and row[k + step] >= peak[ray] / 2 and row[k + step] <= row[k] + EDGE_RISE * peak[ray]
+            return (0 <= k + step < len(row) and row[k + step] >= peak[ray] / 2
+                    and row[k + step] <= row[k] + EDGE_RISE * peak[ray])
         while goes_on(inner[ray], -1):
             inner[ray] -= 1
         while goes_on(outer[ray], 1):
@@ -138,7 +139,8 @@ def _rim_loop(strength: np.ndarray, centre: np.ndarray, width: float, along: np.
     return at(path), at(inner), at(outer)
 
 
-def _rims_at(box: np.ndarray, lm: np.ndarray, face_width: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+def _rims_at(box: np.ndarray, lm: np.ndarray,
+             face_width: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
     """In ``box`` (``[h, w, 3]`` uint8, with the face's landmarks ``lm`` in its pixels): where the rims
     lie (``[h, w]`` uint8 mask, 255 inside), the box with them inpainted away, the rim's colour
     against that fill (a unit vector) and how far along it a solid rim pixel lies; or None."""

@@ -23,17 +23,15 @@ class RimLayer:
         device = source.device
         x0, y0, x1, y1 = rims.box
         self.rows, self.cols = slice(y0 - origin[1], y1 - origin[1]), slice(x0 - origin[0], x1 - origin[0])
-        alpha = torch.from_numpy(rims.alpha).to(device)[None, None]
+        self.alpha = torch.from_numpy(rims.alpha).to(device)[None, None]
         self._fill = torch.from_numpy(rims.fill).to(device).permute(2, 0, 1)[None].float() / 255.0
-        self.alpha = alpha
-        self._texture_hw = alpha.shape[-2:]
+        self._texture_hw = self.alpha.shape[-2:]
         reach = int(REACH * face_width) + 2
         rows, cols = head  # the rims are drawn within the head's span, at most REACH from where they were
         self._bounds = (max(cols.start, self.cols.start - reach), max(rows.start, self.rows.start - reach),
                         min(cols.stop, self.cols.stop + reach), min(rows.stop, self.rows.stop + reach))
-        h, w = self._texture_hw
-        self._corners = source.new_tensor([[self.cols.start, self.rows.start, 1], [self.cols.stop - 1, self.rows.start, 1],
-                                           [self.cols.start, self.rows.stop - 1, 1], [self.cols.stop - 1, self.rows.stop - 1, 1]])
+        left, right, top, bottom = self.cols.start, self.cols.stop - 1, self.rows.start, self.rows.stop - 1
+        self._corners = source.new_tensor([[left, top, 1], [right, top, 1], [left, bottom, 1], [right, bottom, 1]])
         self._anchors = torch.as_tensor(anchors, device=device)
         self._source = source[self._anchors]
         self._snap = snap
