@@ -48,13 +48,16 @@ class LoadPortrait(io.ComfyNode):
                     io.Combo.Input("photo", options=_input_photos(), default=NO_FILE, optional=True,
                                    upload=io.UploadType.image, tooltip="a photo in ComfyUI's input folder"),
                     io.Image.Input("background", optional=True,
-                                   tooltip="put the person in front of this picture instead of the photo's background")],
+                                   tooltip="put the person in front of this picture instead of the photo's background"),
+                    io.Boolean.Input("glasses", default=True, optional=True,
+                                     tooltip="find glasses' rims (outlined in magenta on the preview) and keep them "
+                                             "rigid while the eyes blink; off if something else was taken for them")],
             outputs=[Portrait.Output("portrait", display_name="portrait"),
                      io.Image.Output("landmarks_preview", display_name="landmarks_preview")])
 
     @classmethod
     def fingerprint_inputs(cls, face_index: int, image: torch.Tensor | None = None, photo: str = NO_FILE,
-                           background: torch.Tensor | None = None):
+                           background: torch.Tensor | None = None, glasses: bool = True):
         if image is None and photo:  # a new upload under the same name runs the node again
             with open(photo_path(photo), "rb") as f:
                 return hashlib.sha256(f.read()).hexdigest()
@@ -62,7 +65,7 @@ class LoadPortrait(io.ComfyNode):
 
     @classmethod
     def execute(cls, face_index: int, image: torch.Tensor | None = None, photo: str = NO_FILE,
-                background: torch.Tensor | None = None) -> io.NodeOutput:
+                background: torch.Tensor | None = None, glasses: bool = True) -> io.NodeOutput:
         if image is not None:
             pixels, name = image_to_uint8(image[:1])[0], "IMAGE input"
         elif photo:
@@ -70,5 +73,6 @@ class LoadPortrait(io.ComfyNode):
         else:
             raise InputError("Load Portrait needs an IMAGE input or a photo from the input folder.")
         portrait = analyze_portrait(pixels, face_index=face_index, model_dirs=model_dirs(), name=name,
-                                    background=image_to_uint8(background[:1])[0] if background is not None else None)
+                                    background=image_to_uint8(background[:1])[0] if background is not None else None,
+                                    glasses=glasses)
         return io.NodeOutput(portrait, uint8_to_image(portrait_overlay(portrait)))

@@ -203,9 +203,10 @@ def test_every_workflow_passes_the_hosts_validation(tmp_path, astronaut):
 
 
 def _ui_to_api(ui: dict, object_info: dict, older: bool = False) -> dict:
-    """What the front end sends for a UI-format graph: widget values by input order, links by slot.
-    A graph saved by an ``older`` version of a node may hold fewer widget values: the front end
-    gives the widgets past them their defaults."""
+    """What the front end sends for a UI-format graph: widget values by input order (a seed's
+    control right after it, upload buttons after all the node's other widgets), links by slot. A
+    graph saved by an ``older`` version of a node may hold fewer widget values: the front end gives
+    the widgets past them their defaults."""
     links = {l[0]: l for l in ui["links"]}
     api = {}
     for node in ui["nodes"]:
@@ -213,16 +214,18 @@ def _ui_to_api(ui: dict, object_info: dict, older: bool = False) -> dict:
         spec = [(name, s) for section in ("required", "optional") for name, s in d["input"].get(section, {}).items()]
         values, inputs = iter(node["widgets_values"]), {}
         missing = object()
+        uploads = 0
         for name, s in spec:
             kind, options = s[0], (s[1] if len(s) > 1 else {})
             if isinstance(kind, list) or kind in ("INT", "FLOAT", "STRING", "BOOLEAN", "COMBO"):
                 value = next(values, missing)
                 assert value is not missing or older, f"{node['type']}: fewer widget values than widgets"
                 inputs[name] = options.get("default") if value is missing else value
-                extra = options.get("control_after_generate", False) + options.get("image_upload", False) \
-                    + 2 * options.get("audio_upload", False)
-                for _ in range(extra):
+                if options.get("control_after_generate", False):
                     next(values, None)
+                uploads += options.get("image_upload", False) + 2 * options.get("audio_upload", False)
+        for _ in range(uploads):
+            next(values, None)
         assert next(values, "end") == "end", f"{node['type']}: more widget values than widgets"
         sockets = [i for i in node["inputs"] if i.get("link") is not None]
         for socket_input in sockets:

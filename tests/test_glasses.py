@@ -153,3 +153,14 @@ def test_a_large_face_gets_the_rims_it_has_at_a_small_size(glasses):
     a = solid(big, (height, width)) >= 0.5
     b = cv2.resize(solid(small, photo.shape[:2]), (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
     assert (a & b).sum() / (a | b).sum() >= 0.8
+
+
+def test_glasses_off_leaves_the_rims_to_the_warp():
+    """The way out of a mistaken find (Load Portrait's glasses switch, the command line's
+    --no-glasses): no rims, no note."""
+    from talking_photo.pipelines.cli.main import _parser
+
+    portrait = analyze_portrait(media_photo("glasses_face.jpg"), glasses=False)
+    assert portrait.rims is None and not any("glasses" in note for note in portrait.notes)
+    args = ["render", "--image", "a.png", "--text", "hi", "--out", "a.mp4"]
+    assert _parser().parse_args(args).glasses and not _parser().parse_args([*args, "--no-glasses"]).glasses

@@ -34,8 +34,9 @@ def inputs_of(definition: dict) -> list[tuple[str, str, dict, bool]]:
 
 
 def widget_values(definition: dict, values: dict) -> list:
-    """``widgets_values`` as the front end saves them, extra widgets included."""
-    out = []
+    """``widgets_values`` as the front end saves them, extra widgets included: a seed's control right
+    after it, an upload button after all the node's other widgets (the front end adds it last)."""
+    out, uploads = [], []
     for name, kind, options, _ in inputs_of(definition):
         if kind not in WIDGET_TYPES:
             continue
@@ -43,10 +44,10 @@ def widget_values(definition: dict, values: dict) -> list:
         if options.get("control_after_generate"):
             out.append("fixed")  # shipped workflows are reproducible
         if options.get("image_upload"):
-            out.append("image")
+            uploads.append("image")
         if options.get("audio_upload"):
-            out.extend([None, None])
-    return out
+            uploads.extend([None, None])
+    return out + uploads
 
 
 def build(name: str, graph: list[dict], defs: dict) -> tuple[dict, dict]:
@@ -115,7 +116,7 @@ def _photo(first_id: int, links: dict | None = None) -> list[dict]:
     widgets = {} if links else {"photo": "portrait.png"}
     return [
         {"id": first_id, "type": "TalkingPhotoLoadPortrait", "pos": [0, 0], "widgets": widgets, "links": links or {}},
-        {"id": first_id + 1, "type": "PreviewImage", "pos": [0, 220], "size": [340, 420], "title": "Face landmarks",
+        {"id": first_id + 1, "type": "PreviewImage", "pos": [0, 260], "size": [340, 420], "title": "Face landmarks",
          "links": {"images": (first_id, 1)}},
     ]
 

@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--video-quality", type=int, default=DEFAULT_VIDEO_QUALITY,
                        help="H.264 quantizer (VP9: crf), 0-51: lower is sharper and larger, 0 is lossless")
         q.add_argument("--background", help="a picture to put the person in front of (replaces the photo's background)")
+        q.add_argument("--no-glasses", dest="glasses", action="store_false",
+                       help="do not look for glasses' rims (found rims stay rigid; without, they move with the skin)")
         q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
         q.add_argument("--style", default="calm", help="motion style: calm, lively, news_anchor, still")
         q.add_argument("--expression", default="neutral", help="the face: neutral, friendly, serious, excited")
@@ -140,7 +142,8 @@ def _render(args) -> int:
                                   style=args.style, expression=args.expression, voice=args.voice,
                                   progress=_stop_after_ctrl_c,
                                   sync_report=args.sync_report or bool(args.sync_report_png),
-                                  video_quality=args.video_quality, background=args.background)
+                                  video_quality=args.video_quality, background=args.background,
+                                  glasses=args.glasses)
     if args.sync_report_png:
         from ..report.page import write_report_page
 

@@ -42,12 +42,13 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
                          voice: str = DEFAULT_VOICE,
                          progress: Progress | None = None, sync_report: str | Path | bool = False,
                          video_quality: int = DEFAULT_VIDEO_QUALITY,
-                         background: np.ndarray | str | Path | None = None) -> dict:
+                         background: np.ndarray | str | Path | None = None, glasses: bool = True) -> dict:
     """Render a talking video; returns (and optionally writes) a report with the timeline,
     the per-frame tracks and per-stage timings. ``sync_report`` also measures every frame with
     the sync report's face detector before encoding (the renderer's numbers, free of codec loss)
     into ``result["sync_report"]``, and writes it as JSON when ``sync_report`` is a path.
-    ``background`` (a picture or its file) replaces the photo's background behind the person."""
+    ``background`` (a picture or its file) replaces the photo's background behind the person;
+    ``glasses`` False leaves glasses' rims to move with the skin (see ``analyze_portrait``)."""
     if (text is None) == (audio is None):
         raise InputError("give exactly one of text or audio.")
     check_fps(fps)
@@ -61,7 +62,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     pixels = load_image_file(image) if isinstance(image, (str, Path)) else image
     if isinstance(background, (str, Path)):
         background = load_image_file(background)
-    portrait = analyze_portrait(pixels, name=name, background=background)
+    portrait = analyze_portrait(pixels, name=name, background=background, glasses=glasses)
     timer.add("landmarks", t0)
 
     t0 = time.perf_counter()

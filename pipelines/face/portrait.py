@@ -186,9 +186,11 @@ def _check_cut_off(lm: np.ndarray, size: tuple[int, int], name: str) -> None:
 
 def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | None = None,
                      model_dirs: tuple[str, ...] = (), name: str = "image",
-                     background: np.ndarray | None = None) -> Portrait:
+                     background: np.ndarray | None = None, glasses: bool = True) -> Portrait:
     """Find the face (largest first; ``face_index`` picks another) and prepare the animated region;
-    with ``background`` (any picture) the person is put in front of it instead of the photo's own."""
+    with ``background`` (any picture) the person is put in front of it instead of the photo's own.
+    With ``glasses`` the rims of glasses are looked for (``Portrait.rims``: the renderer keeps them
+    rigid); False is the way out of a mistaken find (a mark round an eye taken for a rim)."""
     if np.ndim(image) >= 2:
         check_size(np.shape(image)[1], np.shape(image)[0], name)
     image = as_rgb_uint8(image, name)
@@ -238,7 +240,7 @@ def analyze_portrait(image: np.ndarray, face_index: int = 0, model_path: str | N
         if fw > CLOSE_CROP * w:
             notes.append("a close crop: the body is mostly outside the frame, so motion at the frame's edges is damped")
     portrait.crop = _layer_crop(portrait)
-    portrait.rims = find_rims(image, lm, portrait.face_width)
+    portrait.rims = find_rims(image, lm, portrait.face_width) if glasses else None
     if portrait.rims is not None:
         notes.append("glasses found (outlined in magenta): their rims move with the head as one piece while "
                      "the eyes behind them blink")
