@@ -26,6 +26,7 @@ LEFT_LID_FOLD = (467, 260, 259, 257, 258, 286, 414)
 RIGHT_BROW = (70, 63, 105, 66, 107, 46, 53, 52, 65, 55)
 LEFT_BROW = (300, 293, 334, 296, 336, 276, 283, 282, 295, 285)
 NOSE = (1, 2, 4, 5, 6, 168, 197, 195, 98, 327, 129, 358)
+NOSE_BRIDGE = (168, 6)  # between the eyes, where glasses rest
 CHIN, FOREHEAD, NOSE_TIP = 152, 10, 1
 CHEEK = 205  # right cheek beside the nose: lit skin near the mouth
 NOSTRILS = (98, 327, 2)  # the nose's wings (alae) and the point below its tip (subnasale)

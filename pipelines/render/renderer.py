@@ -21,13 +21,13 @@ from ..common.easing import smoothstep
 from ..common.errors import InputError
 from ..common.luma import BT601
 from ..common.progress import Progress
+from ..face import regions as fr
 from ..face.person_layer import LAYER_FLOOR, solid_person
 from ..face.portrait import Portrait
 from ..motion.head import Motion
 from ..mouth.features import Features
 from . import thin_plate
 from .closed_mouth import close_photo
-from ..face import regions as fr
 from .eyelids import own_lashes, paint_eyelid
 from .glasses import RimLayer
 from .grain import Grain
@@ -290,7 +290,7 @@ class Renderer:
         x0, y0, x1, y1 = self.crop
         if rims is None or rims.box[0] < x0 or rims.box[1] < y0 or rims.box[2] > x1 or rims.box[3] > y1:
             return None
-        anchors = self.rig.unmoved(fr.RIGHT_EYE_CORNERS + fr.LEFT_EYE_CORNERS + (168, 6))
+        anchors = self.rig.unmoved(fr.RIGHT_EYE_CORNERS + fr.LEFT_EYE_CORNERS + fr.NOSE_BRIDGE)
         return RimLayer(rims, (x0, y0), head, anchors, self.rig.source_points, portrait.face_width, SNAP_PX)
 
     def _feather(self, box: tuple[slice, slice], width: float) -> torch.Tensor:
