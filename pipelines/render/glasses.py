@@ -13,45 +13,46 @@ REACH = 0.15  # face widths: the farthest the head may carry a rim from where th
 
 class RimLayer:
     """The rims (premultiplied colour and alpha) of one portrait's glasses, for ``over`` to lay on
-    each batch of warped heads; ``bare`` gives the photo with them taken off, for the face's warp."""
+    each batch of warped heads; ``lift`` makes one from the photo, and the photo without them for
+    the face's warp."""
 
-    def __init__(self, rims: Rims, origin: tuple[int, int], head: tuple[slice, slice], anchors: list[int],
+    def __init__(self, colour: torch.Tensor, rows: slice, cols: slice, head: tuple[slice, slice], anchors: list[int],
                  source: torch.Tensor, face_width: float, snap: float):
-        """``origin``: photo pixel of crop pixel (0, 0); ``head``: the crop's rows and columns the
-        head is rendered in; ``anchors``: control points that move with the head only, whose
-        ``source`` ``[K, 2]`` (crop pixels) holds where they are in the photo."""
-        device = source.device
-        x0, y0, x1, y1 = rims.box
-        self.rows, self.cols = slice(y0 - origin[1], y1 - origin[1]), slice(x0 - origin[0], x1 - origin[0])
-        self.alpha = torch.from_numpy(rims.alpha).to(device)[None, None]
-        self._fill = torch.from_numpy(rims.fill).to(device).permute(2, 0, 1)[None].float() / 255.0
-        self._texture_hw = self.alpha.shape[-2:]
+        """``colour`` ``[1, 4, h, w]``: the rims' premultiplied colour and alpha over the crop's
+        ``rows`` and ``cols``; ``head``: the crop's rows and columns the head is rendered in;
+        ``anchors``: control points that move with the head only, whose ``source`` ``[K, 2]`` (crop
+        pixels) holds where they are in the photo."""
+        self._colour, self.rows, self.cols = colour, rows, cols
         reach = int(REACH * face_width) + 2
-        rows, cols = head  # the rims are drawn within the head's span, at most REACH from where they were
-        self._bounds = (max(cols.start, self.cols.start - reach), max(rows.start, self.rows.start - reach),
-                        min(cols.stop, self.cols.stop + reach), min(rows.stop, self.rows.stop + reach))
-        left, right, top, bottom = self.cols.start, self.cols.stop - 1, self.rows.start, self.rows.stop - 1
+        head_rows, head_cols = head  # the rims are drawn within the head's span, at most REACH from where they were
+        self._bounds = (max(head_cols.start, cols.start - reach), max(head_rows.start, rows.start - reach),
+                        min(head_cols.stop, cols.stop + reach), min(head_rows.stop, rows.stop + reach))
+        left, right, top, bottom = cols.start, cols.stop - 1, rows.start, rows.stop - 1
         self._corners = source.new_tensor([[left, top, 1], [right, top, 1], [left, bottom, 1], [right, bottom, 1]])
-        self._anchors = torch.as_tensor(anchors, device=device)
+        self._anchors = torch.as_tensor(anchors, device=source.device)
         self._source = source[self._anchors]
         self._snap = snap
-        self._colour: torch.Tensor | None = None
 
-    def bare(self, photo: torch.Tensor) -> torch.Tensor:
-        """The crop ``photo`` ``[1, 3, h, w]`` (0..1) with the rims taken off, and the rims' colour
-        remembered from it: premultiplied, within 0..alpha (a colour beyond would drag what
-        the rim was laid over along with it), and such that the rims over the bare photo give the
-        photo back. Faint rim is mostly the photo's own skin, solid rim shows the fill behind."""
-        inside = photo[:, :, self.rows, self.cols]
-        alpha = self.alpha
-        behind = torch.lerp(inside, self._fill, (2 * alpha).clamp(max=1))
+    @classmethod
+    def lift(cls, rims: Rims, photo: torch.Tensor, origin: tuple[int, int], head: tuple[slice, slice],
+             anchors: list[int], source: torch.Tensor, face_width: float, snap: float) -> tuple[RimLayer, torch.Tensor]:
+        """The rims lifted off the crop ``photo`` ``[1, 3, h, w]`` (0..1; ``origin``: the photo pixel of
+        its (0, 0)), and the photo with them taken off. Their colour is premultiplied, within
+        0..alpha (a colour beyond would drag what the rim was laid over along with it), and such
+        that the rims over the bare photo give the photo back. Faint rim is mostly the photo's own
+        skin, solid rim shows the fill behind."""
+        x0, y0, x1, y1 = rims.box
+        rows, cols = slice(y0 - origin[1], y1 - origin[1]), slice(x0 - origin[0], x1 - origin[0])
+        alpha = torch.from_numpy(rims.alpha).to(photo.device)[None, None]
+        fill = torch.from_numpy(rims.fill).to(photo.device).permute(2, 0, 1)[None].float() / 255.0
+        inside = photo[:, :, rows, cols]
+        behind = torch.lerp(inside, fill, (2 * alpha).clamp(max=1))
         colour = torch.minimum((inside - (1 - alpha) * behind).clamp_min(0), alpha)
         solid = alpha >= 1
         behind = torch.where(solid, behind, ((inside - colour) / (1 - alpha).clamp_min(1e-6)).clamp(0, 1))
-        self._colour = torch.cat([colour, alpha], 1)
-        photo = photo.clone()
-        photo[:, :, self.rows, self.cols] = behind
-        return photo
+        bare = photo.clone()
+        bare[:, :, rows, cols] = behind
+        return cls(torch.cat([colour, alpha], 1), rows, cols, head, anchors, source, face_width, snap), bare
 
     def over(self, warped: torch.Tensor, matte: torch.Tensor, targets: torch.Tensor,
              span_origin: tuple[int, int]) -> torch.Tensor:
@@ -60,8 +61,6 @@ class RimLayer:
         ``span_origin`` x, y), moved by the similarity that best takes the anchors from the photo
         to their ``targets`` ``[B, K, 2]`` (crop pixels). The rims are the person's: as solid as
         the person where they land."""
-        if self._colour is None:
-            raise RuntimeError("RimLayer.bare must see the photo before rims are laid over it")
         q = targets[:, self._anchors]
         q_mean, p_mean = q.mean(1, keepdim=True), self._source.mean(0)
         qc, pc = q - q_mean, self._source[None] - p_mean
@@ -87,7 +86,7 @@ class RimLayer:
                             [out_cols.start, out_rows.stop - 1, 1], [out_cols.stop - 1, out_rows.stop - 1, 1]])
         moved = ((to_photo[:, None] @ box[None, :, :, None])[..., 0] - box).abs().amax((1, 2))
         to_photo = torch.where((moved < self._snap)[:, None, None], torch.eye(3, dtype=q.dtype, device=q.device), to_photo)
-        h, w = self._texture_hw
+        h, w = self._colour.shape[-2:]
         from_out = q.new_tensor([[(out_w - 1) / 2, 0, out_cols.start + (out_w - 1) / 2],
                                  [0, (out_h - 1) / 2, out_rows.start + (out_h - 1) / 2], [0, 0, 1]])
         to_texture = q.new_tensor([[2 / max(w - 1, 1), 0, -1 - 2 * self.cols.start / max(w - 1, 1)],

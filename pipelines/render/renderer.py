@@ -245,10 +245,9 @@ class Renderer:
         photo = self.crop_u8.permute(2, 0, 1)[None].float() / 255.0
         self.scale = float(max(h, w) - 1)
         head = self._box(portrait.region_center, portrait.region_radii, HEAD_BOX_MARGIN)
-        self.rims = self._rims(portrait, (slice(head[1], head[3]), slice(head[0], head[2])))
         as_photographed = photo
-        if self.rims is not None:  # the face warps without its glasses' rims, which are laid over it rigid
-            photo = self.rims.bare(photo)
+        # The face warps without its glasses' rims, which are laid over it rigid.
+        self.rims, photo = self._rims(portrait, photo, (slice(head[1], head[3]), slice(head[0], head[2])))
         layer = torch.from_numpy(np.ascontiguousarray(portrait.crop_layer())).to(self.device)[None, None]
         if portrait.layered:
             plate = torch.from_numpy(np.array(portrait.clean_plate[y0:y1, x0:x1])).to(self.device).permute(2, 0, 1)[None]
@@ -284,14 +283,16 @@ class Renderer:
         self.source_norm = torch.as_tensor(self.rig.source / self.scale, device=self.device)
         self.step_s: dict[str, float] = {}  # seconds spent per step, summed over calls (for the benchmark)
 
-    def _rims(self, portrait: Portrait, head: tuple[slice, slice]) -> RimLayer | None:
-        """The glasses' rims, when the face wears glasses whose rims lie inside the crop."""
+    def _rims(self, portrait: Portrait, photo: torch.Tensor,
+              head: tuple[slice, slice]) -> tuple[RimLayer | None, torch.Tensor]:
+        """The glasses' rims, when the face wears glasses whose rims lie inside the crop, and the
+        crop ``photo`` without them (as it is without glasses)."""
         rims = portrait.rims
         x0, y0, x1, y1 = self.crop
         if rims is None or rims.box[0] < x0 or rims.box[1] < y0 or rims.box[2] > x1 or rims.box[3] > y1:
-            return None
+            return None, photo
         anchors = self.rig.unmoved(fr.RIGHT_EYE_CORNERS + fr.LEFT_EYE_CORNERS + fr.NOSE_BRIDGE)
-        return RimLayer(rims, (x0, y0), head, anchors, self.rig.source_points, portrait.face_width, SNAP_PX)
+        return RimLayer.lift(rims, photo, (x0, y0), head, anchors, self.rig.source_points, portrait.face_width, SNAP_PX)
 
     def _feather(self, box: tuple[slice, slice], width: float) -> torch.Tensor:
         """``[1, h, w, 1]`` weights of the fine lattice's field over ``box``: 1 inside, falling to 0 over
