@@ -206,9 +206,10 @@ def test_a_smiling_photos_own_teeth_never_show_when_its_mouth_rests(astronaut):
 
 def test_the_lower_teeth_show_above_the_lower_lip_only_once_the_jaw_is_wide(astronaut):
     """Painted into a large mouth (120 px wide), the middle of the opening's bottom third shows a
-    band of tooth-coloured pixels (the lower incisors' edges above the lower lip's inner side) at full
-    opening, at least 0.03 mouth widths tall, and none at a speaking opening. The lower lip's inner
-    side had hidden them: one row, of a pinker grey, at full opening."""
+    band of tooth-coloured pixels (the lower incisors' edges above the lower lip's inner side: bright,
+    and no more than half as colourful for their brightness as the lip's wet inner side, though warmed
+    by the mouth's shade) at full opening, at least 0.03 mouth widths tall, and none at a speaking
+    opening. The lower lip's inner side had hidden them: one row, of a pinker grey, at full opening."""
     import torch
 
     from talking_photo.pipelines.render.grain import Grain
@@ -216,8 +217,9 @@ def test_the_lower_teeth_show_above_the_lower_lip_only_once_the_jaw_is_wide(astr
 
     portrait = analyze_portrait(astronaut)
     interior = MouthInterior(portrait, torch.device("cpu"), Grain(portrait))
-    teeth = interior.teeth.numpy() * 255
-    teeth_luma, teeth_chroma = float(luma(teeth)), float(np.abs(teeth - luma(teeth)).max())
+    teeth_luma = float(luma(interior.teeth.numpy() * 255))
+    flesh = interior.roll_edge.numpy()
+    flesh_tint = float(np.abs(flesh - luma(flesh)).max() / luma(flesh))
     width, x = 120.0, torch.linspace(40, 160, 25)
     u = (x - 100) / 60
     tooth_rows = {}
@@ -228,9 +230,41 @@ def test_the_lower_teeth_show_above_the_lower_lip_only_once_the_jaw_is_wide(astr
         painted = interior.paint(crops, upper, lower, upper.clone(), width, torch.tensor([opening]), torch.zeros(1, 2))
         middle = painted[0, :, int(60 + 2 * gap / 3):int(60 + gap) + 1, 95:106].mean(2).T.numpy() * 255
         grey = luma(middle)
-        tooth = (grey >= 0.4 * teeth_luma) & (np.abs(middle - grey[:, None]).max(1) <= teeth_chroma)
+        tooth = (grey >= 0.4 * teeth_luma) & (np.abs(middle - grey[:, None]).max(1) <= 0.5 * flesh_tint * grey)
         tooth_rows[opening] = int(tooth.sum())
     assert tooth_rows[0.4] == 0 and tooth_rows[1.0] >= 0.03 * width, tooth_rows
+
+
+def _tint(rgb: np.ndarray) -> np.ndarray:
+    """Chroma for the brightness: |Cb, Cr| over luma of ``[N, 3]`` uint8 colours."""
+    return np.hypot(*_chroma(rgb).T) / np.maximum(luma(rgb.astype(np.float64)), 1.0)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "real_open_eyes.jpg", "glasses_face.jpg"])
+def test_nothing_in_the_open_mouth_is_a_cold_grey_among_its_reds(astronaut, name):
+    """Teeth in the mouth's shade are lit by light bounced off the lips and tongue, so they take the
+    mouth's warm tint; painted as the teeth's own colour darkened, the lower teeth were a neutral grey
+    band among the mouth's reds, and read blue-grey. Measured in the middle third of the wide-open
+    mouth's lower half: each column's greyest pixel (not the black of the deepest cavity) has at
+    least 0.55 of the photo's lower lip's tint (0.62–0.83; the teeth darkened gave 0.26–0.43)."""
+    import cv2
+
+    photo = astronaut if name == "astronaut" else media_photo(name)
+    frame, lm = _wide_open(photo)
+    inside = _inside(frame, lm, 0)
+    left, right = sorted(lm[list(fr.INNER_CORNERS), 0])
+    third = (right - left) / 3
+    inside[:, :int(left + third)] = inside[:, int(right - third):] = False
+    inside[:int((lm[13, 1] + lm[14, 1]) / 2)] = False
+    ys, xs = np.nonzero(inside)
+    pixels = frame[ys, xs]
+    tint, lit = _tint(pixels), luma(pixels.astype(np.float64)) > 40
+    greyest = [tint[(xs == x) & lit].min() for x in np.unique(xs) if ((xs == x) & lit).any()]
+    lip = np.zeros(photo.shape[:2], np.uint8)
+    own = analyze_portrait(photo).landmarks
+    cv2.fillPoly(lip, [np.round(own[list(fr.OUTER_LOWER) + list(fr.INNER_LOWER[::-1]), :2]).astype(np.int32)], 1)
+    lip_tint = float(np.hypot(*_chroma(photo[lip.astype(bool)]).mean(0)) / luma(photo[lip.astype(bool)].astype(np.float64)).mean())
+    assert len(greyest) >= 5 and np.median(greyest) >= 0.55 * lip_tint, (np.median(greyest), lip_tint)
 
 
 def test_the_grain_painted_into_the_mouth_moves_with_the_head():

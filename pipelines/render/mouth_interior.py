@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..common.luma import luma
+from ..common.luma import BT601, luma
 from ..face import regions as fr
 from .curves import Columns, bounds
 from .grain import Grain
@@ -46,6 +46,7 @@ LOWER_GAP_ANGLES = (0.0, 12.0, -12.0, 24.0, -24.0, 36.0, -36.0)  # the lower inc
 CORNER_ANGLE = 62.0
 GAP_DARKEN = 0.12
 GAP_WIDTH = 0.02  # of the mouth width
+BOUNCE = 0.7  # in the mouth's shade, teeth take this share of the lips' wet tint per share of light lost
 LIP_SHADOW = 0.05  # the upper lip shades the top of the upper teeth over this much of the mouth width
 TONGUE_HEIGHT = 0.35  # of the lip gap, mid-mouth, at full opening
 TONGUE_SOFT = 0.35  # its top fades over this share of its height (it is rounded, not a shelf)
@@ -104,6 +105,8 @@ class MouthInterior:
         self.tongue_back, self.tongue_tip = (in_shade(k) for k in TONGUE_COLOUR)
         self.roll_edge, self.roll_in = as_tensor(np.clip(wet * ROLL_COLOUR[0], 0, 1)), in_shade(ROLL_COLOUR[1])
         self.cavity = in_shade(CAVITY_DARKEN)
+        self.bt601 = as_tensor(BT601)
+        self.bounce_chroma = as_tensor((np.clip(wet, 0, 1) - wet_luma) / max(wet_luma, 1e-3))
         self.seam = as_tensor(lip * SEAM_DARKEN)
         self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES + LOWER_GAP_ANGLES, device=device))
 
@@ -156,10 +159,10 @@ class MouthInterior:
         lower_teeth = (ys - (col.bottom - behind_lip - lower_height) + 0.5).clamp(0, 1) * lower_height.clamp(max=1.0)
         under_lip = ((ys - col.top) / (LIP_SHADOW * mouth_width)).clamp(0, 1)
         shade = facing * (0.55 + 0.45 * profile)
-        teeth = self.teeth[None, :, None, None] * shade[:, None]
-        lower = teeth * ((1 - GAP_DARKEN * lower_gaps) * LOWER_TEETH_SHADE)[:, None]
+        lower = self._teeth_lit(shade * (1 - GAP_DARKEN * lower_gaps) * LOWER_TEETH_SHADE)
         colour = colour + lower_teeth[:, None] * (lower - colour)
-        colour = colour + upper_teeth[:, None] * (teeth * ((1 - GAP_DARKEN * gaps) * (0.55 + 0.45 * under_lip))[:, None] - colour)
+        upper = self._teeth_lit(shade * (1 - GAP_DARKEN * gaps) * (0.55 + 0.45 * under_lip))
+        colour = colour + upper_teeth[:, None] * (upper - colour)
         colour = self._lips_inner_sides(colour, col, ys, mouth_width)
         shows = ((col.bottom - col.top - INTERIOR_MIN_GAP_PX) / INTERIOR_FADE_PX).clamp(0, 1)
         colour = self.seam[None, :, None, None] + shows[:, None] * (colour - self.seam[None, :, None, None])
@@ -170,6 +173,16 @@ class MouthInterior:
         cover = torch.maximum(col.between(col.top - grow, col.bottom + grow), seam)
         colour, cover = self._like_the_photo(colour, cover, crops, box, moved)
         return col.composite(crops, colour, cover)
+
+    def _teeth_lit(self, light: torch.Tensor) -> torch.Tensor:
+        """The teeth's colour ``[B, 3, H, W]`` where ``light`` ``[B, H, W]`` (1 in full light) of
+        their own light reaches them: what shade takes away is made up in part by light bounced off
+        the lips and tongue, so shaded teeth take the mouth's warm tint (a neutral gray against the
+        red inside of the mouth reads blue)."""
+        lit = self.teeth[None, :, None, None] * light[:, None]
+        brightness = (lit * self.bt601[None, :, None, None]).sum(1, keepdim=True)
+        bounce = (BOUNCE * (1 - light)).clamp(0, 1)[:, None]
+        return lit + bounce * (brightness * self.bounce_chroma[None, :, None, None] - (lit - brightness))
 
     def _lips_inner_sides(self, colour: torch.Tensor, col: Columns, ys: torch.Tensor, mouth_width: float) -> torch.Tensor:
         """The lips' wet inner sides over the opening's top and bottom edges: the lip's colour,
