@@ -9,10 +9,10 @@ from .motion import BlinkInjector, MotionGenerator
 from .mouth import AudioFeatures
 from .render import LipSync
 from .report import SyncReport
-from .speech import TextToSpeech
+from .speech import Silence, TextToSpeech
 from .video import VideoCombine
 
-NODES: list[type[io.ComfyNode]] = [LoadPortrait, TextToSpeech, AudioFeatures, MotionGenerator, BlinkInjector,
+NODES: list[type[io.ComfyNode]] = [LoadPortrait, TextToSpeech, Silence, AudioFeatures, MotionGenerator, BlinkInjector,
                                    LipSync, VideoCombine, SyncReport]
 
 

@@ -87,9 +87,10 @@ def waveform_from_comfy(audio: dict) -> tuple[np.ndarray, int]:
     return samples, int(audio["sample_rate"])
 
 
-def audio_from_comfy(audio: dict) -> Audio:
-    """Core AUDIO → mono speech, checked (rate, silence, NaN) the way every speech input is."""
-    return checked_speech(*waveform_from_comfy(audio), name="AUDIO input")
+def audio_from_comfy(audio: dict, silence_ok: bool = False) -> Audio:
+    """Core AUDIO → mono speech, checked (rate, silence unless ``silence_ok``, NaN) the way every
+    speech input is."""
+    return checked_speech(*waveform_from_comfy(audio), name="AUDIO input", silence_ok=silence_ok)
 
 
 def audio_to_comfy(samples: np.ndarray, sample_rate: int) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from comfy_api.latest import io
 
 from ..pipelines.mouth.features import compute_features
+from ..pipelines.speech.silence import is_silence
 from .comfy_glue import CATEGORY, Features, Timeline, audio_from_comfy, progress
 
 
@@ -23,4 +24,5 @@ class AudioFeatures(io.ComfyNode):
 
     @classmethod
     def execute(cls, audio: dict, fps: float, timeline=None, transcript: str = "") -> io.NodeOutput:
-        return io.NodeOutput(compute_features(audio_from_comfy(audio), fps, timeline, transcript or None, progress()))
+        sound = audio_from_comfy(audio, silence_ok=is_silence(timeline))
+        return io.NodeOutput(compute_features(sound, fps, timeline, transcript or None, progress()))

@@ -1,8 +1,9 @@
-"""TextToSpeech node: text → AUDIO and TP_TIMELINE."""
+"""TextToSpeech node: text → AUDIO and TP_TIMELINE; Silence node: seconds → the same, with nothing said."""
 from __future__ import annotations
 
 from comfy_api.latest import io
 
+from ..pipelines.speech.silence import MAX_SECONDS, silence
 from ..pipelines.speech.tts import DEFAULT_VOICE, available_voices, synthesize_speech
 from .comfy_glue import CATEGORY, VOICE_FOLDER, Timeline, audio_to_comfy, model_dirs, progress
 
@@ -31,3 +32,20 @@ class TextToSpeech(io.ComfyNode):
                                    progress())
         return io.NodeOutput(audio_to_comfy(speech.samples, speech.sample_rate), speech.timeline,
                              speech.timeline.to_srt())
+
+
+class Silence(io.ComfyNode):
+    @classmethod
+    def define_schema(cls) -> io.Schema:
+        return io.Schema(
+            node_id="TalkingPhotoSilence", display_name="Silence (Talking Photo)",
+            category=f"{CATEGORY}/speech",
+            description="A clip in which nothing is said: connect it in place of speech for a living portrait "
+                        "that breathes, blinks and looks about with its mouth closed.",
+            inputs=[io.Float.Input("seconds", default=6.0, min=0.1, max=MAX_SECONDS, step=0.5)],
+            outputs=[io.Audio.Output("audio", display_name="audio"), Timeline.Output("timeline", display_name="timeline")])
+
+    @classmethod
+    def execute(cls, seconds: float) -> io.NodeOutput:
+        sound, timeline = silence(seconds)
+        return io.NodeOutput(audio_to_comfy(sound.samples, sound.sample_rate), timeline)

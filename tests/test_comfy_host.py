@@ -28,10 +28,10 @@ PYTHON = HOST / "venv" / "bin" / "python"
 COMFYUI = HOST / "ComfyUI"
 WORKFLOWS = sorted(p.stem for p in (ROOT / "workflows").glob("*.json"))
 TEXT = "Text to talking video"
-NEEDS_NO_MODEL = [TEXT, "Recording to talking video", "Motion and blink tuning"]
+NEEDS_NO_MODEL = [TEXT, "Recording to talking video", "Motion and blink tuning", "Living portrait without speech"]
 START_TIMEOUT_S = 300
 RUN_TIMEOUT_S = 300
-OUR_NODES = {"LoadPortrait", "TextToSpeech", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync",
+OUR_NODES = {"LoadPortrait", "TextToSpeech", "Silence", "AudioFeatures", "MotionGenerator", "BlinkInjector", "LipSync",
              "VideoCombine", "SyncReport"}
 
 

@@ -251,3 +251,15 @@ def test_lipsync_mask_is_the_moving_person_and_keys_a_transparent_or_new_backgro
     with pytest.raises(InputError, match="connect Lip Sync's person_matte"):
         combine.execute(frames, 25.0, "keyed/bad", "webm", 10, "pad_or_trim", "transparent")
     assert not (comfy.base / "output" / "keyed" / "bad_00001_.webm").exists()
+
+
+def test_silence_node_feeds_audio_features_and_a_silent_recording_is_still_refused(comfy):
+    """The Silence node's AUDIO and timeline make features of its length with the mouth closed; the
+    same silent AUDIO without that timeline is a mistake (a muted microphone) and is refused."""
+    audio, timeline = comfy.nodes["Silence"].execute(3.0).args
+    assert audio["waveform"].shape == (1, 1, 48000) and audio["sample_rate"] == 16000
+    features = comfy.nodes["AudioFeatures"].execute(audio, 25.0, timeline=timeline).args[0]
+    assert features.n_frames == 75 and features.mouth_source == "silence"
+    assert not features.jaw_open.any() and not features.loudness.any()
+    with pytest.raises(InputError, match="silent"):
+        comfy.nodes["AudioFeatures"].execute(audio, 25.0)

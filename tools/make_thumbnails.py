@@ -2,7 +2,8 @@
 
 ComfyUI's template browser shows ``NAME.jpg`` beside ``NAME.json``. Each picture is rendered by the
 engine from the workflow's own inputs (the astronaut as ``portrait.png``, the workflow's text, or the
-ARCTIC recording as ``speech.wav``) at the frame where the mouth is widest, cropped to the head. The
+ARCTIC recording as ``speech.wav``) at the frame where the mouth is widest (without speech, where the
+head is turned furthest), cropped to the head. The
 image-generation workflow needs SD 1.5 weights this machine does not have: its card shows the text
 workflow's frame. Usage: .venv/bin/python tools/make_thumbnails.py  (after ``make test`` fetched the media)
 """
@@ -22,9 +23,11 @@ sys.path.insert(0, str(ROOT))
 from pipelines import analyze_portrait, compute_features, generate_motion, inject_blinks, render_frames  # noqa: E402
 from pipelines.cli.sample_photo import astronaut  # noqa: E402
 from pipelines.speech.audio import Audio, load_audio_file  # noqa: E402
+from pipelines.speech.silence import silence  # noqa: E402
 from pipelines.speech.tts import synthesize_speech  # noqa: E402
 
 SIDE = 384
+LIVING = "Living portrait without speech"
 
 
 def _widget(name: str, node_type: str, widget: str):
@@ -36,13 +39,18 @@ def thumbnail(name: str) -> Image.Image:
     portrait = analyze_portrait(astronaut())
     if name == "Recording to talking video":
         features = compute_features(load_audio_file(ROOT / "tests" / "media" / "arctic_a0009.wav"), 25.0)
+    elif name == LIVING:
+        sound, timeline = silence(_widget(name, "TalkingPhotoSilence", "seconds"))
+        features = compute_features(sound, 25.0, timeline)
     else:
         speech = synthesize_speech(_widget(name, "TalkingPhotoTextToSpeech", "text"))
         features = compute_features(Audio(speech.samples, speech.sample_rate), 25.0, speech.timeline)
     style = _widget(name, "TalkingPhotoMotionGenerator", "style")
     motion = inject_blinks(generate_motion(features, style=style), features)
     frames = torch.cat([batch.clone() for batch in render_frames(portrait, features, motion)]).numpy()
-    frame = frames[int(np.argmax(features.jaw_open))]
+    tracks = motion.tracks()
+    turn = np.abs(tracks["yaw"]) + np.abs(tracks["pitch"])  # silent: the head turned furthest shows it moves
+    frame = frames[int(np.argmax(turn if name == LIVING else features.jaw_open))]
     x0, y0, x1, y1 = portrait.crop
     side = max(x1 - x0, y1 - y0)
     cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
@@ -54,7 +62,7 @@ def main() -> None:
     text = thumbnail("Text to talking video")
     pictures = {"Text to talking video": text, "Image generation to talking video": text,
                 "Recording to talking video": thumbnail("Recording to talking video"),
-                "Motion and blink tuning": thumbnail("Motion and blink tuning")}
+                "Motion and blink tuning": thumbnail("Motion and blink tuning"), LIVING: thumbnail(LIVING)}
     for name, picture in pictures.items():
         picture.save(ROOT / "workflows" / f"{name}.jpg", quality=88)
         print("wrote", f"workflows/{name}.jpg")

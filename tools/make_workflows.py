@@ -174,12 +174,20 @@ MOTION_BLINK_TUNING = [
      "links": {"frames": (8, 0), "audio": (4, 0), "timeline": (4, 1), "portrait": (1, 0), "features": (5, 0)}},
 ]
 
+LIVING_PORTRAIT = [
+    *_photo(1),
+    {"id": 4, "type": "TalkingPhotoSilence", "pos": [380, 0], "widgets": {"seconds": 8.0}},
+    _features(5, {"audio": (4, 0), "timeline": (4, 1)}),
+    *_talking_tail(6, portrait=1, audio=(4, 0), features=5, motion_widgets={"style": "calm"}),
+]
+
 # The file names are the template browser's card titles.
 WORKFLOWS = {
     "Text to talking video": TEXT_TO_VIDEO,
     "Recording to talking video": RECORDING_TO_VIDEO,
     "Image generation to talking video": IMAGE_GENERATION_TO_VIDEO,
     "Motion and blink tuning": MOTION_BLINK_TUNING,
+    "Living portrait without speech": LIVING_PORTRAIT,
 }
 
 

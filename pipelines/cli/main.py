@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     src = r.add_mutually_exclusive_group(required=True)
     src.add_argument("--text", help="what the portrait says (synthesised with the bundled voice)")
     src.add_argument("--audio", help="a speech recording to lip-sync instead")
+    src.add_argument("--seconds", type=float,
+                     help="say nothing for this long: a living portrait that breathes, blinks and looks about")
     r.add_argument("--transcript", help="words of --audio (improves timing)")
     d = sub.add_parser("demo", help="render the bundled demo (skimage astronaut photo)")
     d.add_argument("--text", default=DEMO_TEXT)
@@ -134,10 +136,11 @@ def _render(args) -> int:
     if args.command == "demo":
         from .sample_photo import astronaut
 
-        image, audio, transcript = astronaut(), None, None
+        image, audio, transcript, seconds = astronaut(), None, None, None
     else:
-        image, audio, transcript = args.image, args.audio, args.transcript
+        image, audio, transcript, seconds = args.image, args.audio, args.transcript, args.seconds
     result = render_talking_video(image, args.out, text=args.text, audio=audio, transcript=transcript,
+                                  seconds=seconds,
                                   fps=args.fps, seed=args.seed, device=args.device, report=args.report,
                                   style=args.style, expression=args.expression, voice=args.voice,
                                   progress=_stop_after_ctrl_c,

@@ -21,6 +21,7 @@ from ..mouth.features import compute_features
 from ..render.renderer import render_frames
 from ..report.measure import build_report, measure_frames
 from ..speech.audio import Audio, load_audio_file
+from ..speech.silence import silence
 from ..speech.tts import DEFAULT_VOICE, synthesize_speech
 from ..video.writer import DEFAULT_VIDEO_QUALITY, VideoWriter, check_video_quality, output_format
 
@@ -37,6 +38,7 @@ class StageTimer:
 
 def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: str | None = None,
                          audio: str | Path | None = None, transcript: str | None = None,
+                         seconds: float | None = None,
                          fps: float = 25.0, seed: int = 0, device: str = "cpu",
                          report: str | Path | None = None, style: str = "calm", expression: str = "neutral",
                          voice: str = DEFAULT_VOICE,
@@ -48,9 +50,12 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     the sync report's face detector before encoding (the renderer's numbers, free of codec loss)
     into ``result["sync_report"]``, and writes it as JSON when ``sync_report`` is a path.
     ``background`` (a picture or its file) replaces the photo's background behind the person;
-    ``glasses`` False leaves glasses' rims to move with the skin (see ``analyze_portrait``)."""
-    if (text is None) == (audio is None):
-        raise InputError("give exactly one of text or audio.")
+    ``glasses`` False leaves glasses' rims to move with the skin (see ``analyze_portrait``).
+    ``seconds`` instead of text or audio says nothing for that long (a living portrait, see ``silence``)."""
+    if sum(x is not None for x in (text, audio, seconds)) != 1:
+        raise InputError("give exactly one of text, audio or seconds (of silence).")
+    if seconds is not None:
+        silence(seconds)  # refuse a bad length before the photo is analysed
     check_fps(fps)
     check_expression(expression)  # refuse a misspelt expression before synthesising speech
     out = Path(out)
@@ -70,9 +75,11 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
         speech = synthesize_speech(text, voice, seed=seed)
         sound, timeline = Audio(speech.samples, speech.sample_rate), speech.timeline
         timer.add("tts", t0)
-    else:
+    elif audio is not None:
         sound, timeline = load_audio_file(audio), None
         timer.add("audio_load", t0)
+    else:
+        sound, timeline = silence(seconds)
 
     t0 = time.perf_counter()
     features = compute_features(sound, fps, timeline, transcript)

@@ -108,7 +108,7 @@ def build_report(measures: FrameMeasures, fps: float, size: tuple[int, int], aud
     report = {
         "frames": n, "fps": fps, "duration_s": round(n / fps, 3), "size": list(size),
         "face_found_share": round(float(np.isfinite(measures.aperture).mean()), 4),
-        "sync": sync_measures(measures.aperture, loudness, fps) if loudness is not None else None,
+        "sync": sync_measures(measures.aperture, loudness, fps) if loudness is not None and loudness.any() else None,
         "timeline": timeline_measures(measures.aperture, timeline, fps) if timeline is not None else None,
         "blinks": blink_measures(measures.eye_ratio, fps, timeline),
         "head_pose_deg": {axis: {"std": round(float(np.nanstd(pose[:, j])), 2),

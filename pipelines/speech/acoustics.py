@@ -10,6 +10,7 @@ ANALYSIS_RATE = 16000
 PITCH_MIN_HZ, PITCH_MAX_HZ = 70.0, 400.0
 VOICING_THRESHOLD = 0.45  # normalised autocorrelation peak above which a frame is voiced
 LOUDNESS_RANGE_DB = 40.0
+QUIET_DB = -80.0  # loud parts quieter than this are no sound: loudness is measured from here (silence is 0)
 BLOCK_FRAMES = 2048
 
 
@@ -41,7 +42,7 @@ def analyse(audio: Audio, fps: float) -> dict[str, np.ndarray]:
         acf = acf / np.maximum(acf[:, :1], 1e-12) / np.maximum(window_acf / window_acf[0], 1e-3)[None, :]
         lag[part] = lo + np.argmax(acf[:, lo:hi], axis=1)
         peak[part] = acf[np.arange(len(acf)), lag[part]]
-    loud_db = np.percentile(db, 95)
+    loud_db = max(float(np.percentile(db, 95)), QUIET_DB)
     loudness = np.clip(1.0 + (db - loud_db) / LOUDNESS_RANGE_DB, 0.0, 1.0)
     floor_db = np.percentile(db, 10)
     voice_activity = (db > max(loud_db - 35.0, floor_db + 8.0)).astype(np.float32)

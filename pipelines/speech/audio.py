@@ -40,8 +40,9 @@ def resample(samples: np.ndarray, rate_from: int, rate_to: int) -> np.ndarray:
     return resample_poly(samples, rate_to // g, rate_from // g).astype(np.float32)
 
 
-def checked_speech(samples: np.ndarray, sample_rate: int, name: str = "audio") -> Audio:
-    """Validate a speech clip and return it mono, finite and clipped to [-1, 1]."""
+def checked_speech(samples: np.ndarray, sample_rate: int, name: str = "audio", silence_ok: bool = False) -> Audio:
+    """Validate a speech clip and return it mono, finite and clipped to [-1, 1]. A silent clip is
+    refused unless ``silence_ok`` (silence asked for by name, see ``silence``)."""
     if sample_rate < MIN_RATE:
         raise InputError(f"{name}: sample rate {sample_rate} Hz is below {MIN_RATE} Hz; "
                          "resample it to 16 kHz or more.")
@@ -53,7 +54,7 @@ def checked_speech(samples: np.ndarray, sample_rate: int, name: str = "audio") -
         raise InputError(f"{name} contains no valid samples (all NaN/inf); re-export the file.")
     if bad.any():
         mono = np.where(bad, 0.0, mono).astype(np.float32)
-    if np.abs(mono).max() < SILENCE_PEAK:
+    if not silence_ok and np.abs(mono).max() < SILENCE_PEAK:
         raise InputError(f"{name} is silent (peak below {SILENCE_PEAK}); "
                          "check the recording level or pick another file.")
     return Audio(np.clip(mono, -1.0, 1.0), int(sample_rate))
