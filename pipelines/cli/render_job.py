@@ -21,7 +21,7 @@ from ..mouth.features import compute_features
 from ..render.renderer import render_frames
 from ..report.measure import build_report, measure_frames
 from ..speech.audio import Audio, load_audio_file
-from ..speech.silence import silence
+from ..speech.silence import check_seconds, silence
 from ..speech.tts import DEFAULT_VOICE, synthesize_speech
 from ..video.writer import DEFAULT_VIDEO_QUALITY, VideoWriter, check_video_quality, output_format
 
@@ -55,7 +55,7 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     if sum(x is not None for x in (text, audio, seconds)) != 1:
         raise InputError("give exactly one of text, audio or seconds (of silence).")
     if seconds is not None:
-        silence(seconds)  # refuse a bad length before the photo is analysed
+        check_seconds(seconds)  # refuse a bad length before the photo is analysed
     check_fps(fps)
     check_expression(expression)  # refuse a misspelt expression before synthesising speech
     out = Path(out)

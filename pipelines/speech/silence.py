@@ -20,15 +20,20 @@ MAX_SECONDS = 3600.0
 SOURCE = "silence"
 
 
-def silence(seconds: float) -> tuple[Audio, Timeline]:
-    """``seconds`` of digital silence and its timeline (one pause, no words)."""
+def check_seconds(seconds: float) -> float:
+    """``seconds`` as a float, or a clear error for a length no clip can have."""
     seconds = float(seconds)
     if not np.isfinite(seconds) or not 0.0 < seconds <= MAX_SECONDS:
         raise InputError(f"seconds {seconds:g} of silence must be above 0 and at most {MAX_SECONDS:g} "
                          "(an hour); give the length of the clip you want.")
-    samples = np.zeros(int(round(seconds * SAMPLE_RATE)), np.float32)
-    if samples.size == 0:
+    if round(seconds * SAMPLE_RATE) == 0:
         raise InputError(f"seconds {seconds:g} is shorter than one audio sample; give at least 0.001 s.")
+    return seconds
+
+
+def silence(seconds: float) -> tuple[Audio, Timeline]:
+    """``seconds`` of digital silence and its timeline (one pause, no words)."""
+    samples = np.zeros(int(round(check_seconds(seconds) * SAMPLE_RATE)), np.float32)
     duration = samples.size / SAMPLE_RATE
     timeline = Timeline(words=[], phones=[Segment(SILENCE, 0.0, duration)], phone_set="ipa", source=SOURCE,
                         duration_s=duration)
