@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..common.luma import BT601, luma
+from ..common.luma import luma
 from ..face import regions as fr
 from .curves import Columns, bounds
 from .grain import Grain
@@ -105,8 +105,8 @@ class MouthInterior:
         self.tongue_back, self.tongue_tip = (in_shade(k) for k in TONGUE_COLOUR)
         self.roll_edge, self.roll_in = as_tensor(np.clip(wet * ROLL_COLOUR[0], 0, 1)), in_shade(ROLL_COLOUR[1])
         self.cavity = in_shade(CAVITY_DARKEN)
-        self.bt601 = as_tensor(BT601)
-        self.bounce_chroma = as_tensor((np.clip(wet, 0, 1) - wet_luma) / max(wet_luma, 1e-3))
+        # The teeth as bright as they are, in the lips' wet tint: what light bounced in the mouth gives them.
+        self.teeth_in_bounce = as_tensor(luma(teeth) * (1 + (np.clip(wet, 0, 1) - wet_luma) / max(wet_luma, 1e-3)))
         self.seam = as_tensor(lip * SEAM_DARKEN)
         self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES + LOWER_GAP_ANGLES, device=device))
 
@@ -179,10 +179,9 @@ class MouthInterior:
         their own light reaches them: what shade takes away is made up in part by light bounced off
         the lips and tongue, so shaded teeth take the mouth's warm tint (a neutral gray against the
         red inside of the mouth reads blue)."""
-        lit = self.teeth[None, :, None, None] * light[:, None]
-        brightness = (lit * self.bt601[None, :, None, None]).sum(1, keepdim=True)
         bounce = (BOUNCE * (1 - light)).clamp(0, 1)[:, None]
-        return lit + bounce * (brightness * self.bounce_chroma[None, :, None, None] - (lit - brightness))
+        teeth, warm = self.teeth[None, :, None, None], self.teeth_in_bounce[None, :, None, None]
+        return light[:, None] * (teeth + bounce * (warm - teeth))
 
     def _lips_inner_sides(self, colour: torch.Tensor, col: Columns, ys: torch.Tensor, mouth_width: float) -> torch.Tensor:
         """The lips' wet inner sides over the opening's top and bottom edges: the lip's colour,
