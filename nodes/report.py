@@ -37,6 +37,6 @@ class SyncReport(io.ComfyNode):
         measures = measure_frames(as_uint8, portrait.image if portrait is not None else None, model_dirs(),
                                   progress(len(frames)), len(frames))
         report = build_report(measures, fps, (frames.shape[2], frames.shape[1]),
-                              audio_from_comfy(audio) if audio is not None else None, timeline)
+                              audio_from_comfy(audio, silence_ok=True) if audio is not None else None, timeline)
         page = uint8_to_image(report_page(report))
         return io.NodeOutput(json.dumps(report), page, ui=ui.PreviewImage(page))

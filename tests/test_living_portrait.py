@@ -14,6 +14,7 @@ from conftest import media_photo
 from talking_photo.pipelines.cli.render_job import render_talking_video
 from talking_photo.pipelines.common.errors import InputError
 from talking_photo.pipelines.report.measure import report_video
+from talking_photo.pipelines.report.page import summary_lines
 from talking_photo.pipelines.speech.audio import checked_speech
 from talking_photo.pipelines.speech.silence import is_silence, silence
 
@@ -34,6 +35,7 @@ def test_a_living_portrait_breathes_blinks_and_keeps_its_mouth_closed(astronaut,
     assert frames == result["n_frames"] and abs(audio_s - SECONDS) <= 0.05 and np.abs(sound).max() <= 1e-4
     report = report_video(str(out), timeline=str(tmp_path / "r.json"))
     assert report["sync"] is None  # no sound to be in sync with
+    assert "sync: none to measure, the sound track is silent" in summary_lines(report)
     assert report["timeline"]["pause_frames"] >= 0.95 * frames and report["timeline"]["pause_closure"] == 1.0
     assert report["blinks"]["count"] >= 1, report["blinks"]
     pose = report["head_pose_deg"]

@@ -20,6 +20,7 @@ import torch
 from PIL import Image
 
 from talking_photo.pipelines.common.errors import InputError
+from talking_photo.pipelines.report.page import summary_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 COMFYUI = ROOT / ".host" / "ComfyUI"
@@ -253,7 +254,7 @@ def test_lipsync_mask_is_the_moving_person_and_keys_a_transparent_or_new_backgro
     assert not (comfy.base / "output" / "keyed" / "bad_00001_.webm").exists()
 
 
-def test_silence_node_feeds_audio_features_and_a_silent_recording_is_still_refused(comfy):
+def test_silence_node_feeds_audio_features_and_a_silent_recording_is_still_refused(comfy, portrait):
     """The Silence node's AUDIO and timeline make features of its length with the mouth closed; the
     same silent AUDIO without that timeline is a mistake (a muted microphone) and is refused."""
     audio, timeline = comfy.nodes["Silence"].execute(3.0).args
@@ -263,3 +264,8 @@ def test_silence_node_feeds_audio_features_and_a_silent_recording_is_still_refus
     assert not features.jaw_open.any() and not features.loudness.any()
     with pytest.raises(InputError, match="silent"):
         comfy.nodes["AudioFeatures"].execute(audio, 25.0)
+    # The report measures a living portrait with its silent track: no sync to measure, and it says so.
+    frames = comfy.nodes["LipSync"].execute(portrait, features, 0).args[0][:20]
+    report = json.loads(comfy.nodes["SyncReport"].execute(frames, 25.0, audio, timeline).args[0])
+    assert report["sync"] is None and not any(report["series"]["loudness"])
+    assert "sync: none to measure, the sound track is silent" in summary_lines(report)

@@ -16,7 +16,7 @@ from talking_photo.pipelines.motion.blinks import inject_blinks
 from talking_photo.pipelines.mouth.features import compute_features
 from talking_photo.pipelines.motion.head import generate_motion
 from conftest import render_clip
-from talking_photo.pipelines.report.page import report_page
+from talking_photo.pipelines.report.page import report_page, summary_lines
 from talking_photo.pipelines.speech.tts import synthesize_speech
 from talking_photo.pipelines.report.measure import build_report, measure_frames
 from talking_photo.pipelines.video.writer import write_video
@@ -90,6 +90,7 @@ def test_cli_reports_an_mp4_from_another_tool(tmp_path, astronaut):
     assert done.returncode == 0, done.stderr
     report = json.loads(out_json.read_text())
     assert report["frames"] == 40 and report["sync"] is None
+    assert "sync: none to measure, the video has no sound track" in summary_lines(report)
     assert report["background"]["moved_share"] > 0.01
     assert out_png.stat().st_size > 10_000
 

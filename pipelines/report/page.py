@@ -8,13 +8,17 @@ import numpy as np
 from ..common.atomic import atomic_output
 
 
-def _summary_lines(report: dict) -> list[str]:
+def summary_lines(report: dict) -> list[str]:
+    """The page's headline numbers, one line each (a full report: its series tell a silent track from none)."""
     lines = [f"{report['frames']} frames, {report['duration_s']} s at {report['fps']:g} fps, "
              f"face found in {report['face_found_share']:.0%}"]
     if report["sync"]:
         s = report["sync"]
         lines.append(f"sync: lag {s['lag_ms']:+.0f} ms, confidence {s['confidence']:.2f} "
                      f"({s['confidence_ratio']:.1f}x the reversed-audio control {s['reversed_audio_confidence']:.2f})")
+    else:
+        lines.append("sync: none to measure, " + ("the sound track is silent" if _has_sound(report)
+                                                   else "the video has no sound track"))
     if report["timeline"]:
         t = report["timeline"]
         lines.append(f"lips closed on {t['bilabial_closure']:.0%} of {t['bilabials']} bilabials, "
@@ -35,6 +39,11 @@ def _summary_lines(report: dict) -> list[str]:
     return lines
 
 
+def _has_sound(report: dict) -> bool:
+    """Whether the video has a sound track (its loudness is measured, if only zeros)."""
+    return "loudness" in report.get("series", {})
+
+
 def report_page(report: dict) -> np.ndarray:
     """Three plots over time and the headline numbers, as an RGB uint8 image ``[1100, 1000, 3]``."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -45,10 +54,10 @@ def report_page(report: dict) -> np.ndarray:
     fig = Figure(figsize=(10, 11), dpi=100)
     axes = fig.subplots(4, 1, gridspec_kw={"height_ratios": [1.3, 2, 1.5, 1.5]})
     axes[0].axis("off")
-    axes[0].text(0, 1, "\n".join(_summary_lines(report)), va="top", family="monospace", fontsize=9)
+    axes[0].text(0, 1, "\n".join(summary_lines(report)), va="top", family="monospace", fontsize=9)
     ax = axes[1]
     ax.plot(t, series["aperture"], color="tab:red", label="mouth aperture (inner gap / width)")
-    if "loudness" in series:
+    if _has_sound(report) and np.any(series["loudness"]):
         ax.plot(t, np.asarray(series["loudness"]) * np.nanmax(series["aperture"]), color="tab:blue",
                 alpha=0.6, label="loudness (scaled)")
     ax.set_ylabel("aperture")

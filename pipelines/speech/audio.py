@@ -60,8 +60,9 @@ def checked_speech(samples: np.ndarray, sample_rate: int, name: str = "audio", s
     return Audio(np.clip(mono, -1.0, 1.0), int(sample_rate))
 
 
-def load_audio_file(path: str | Path) -> Audio:
-    """Decode any audio (or video-with-audio) file FFmpeg reads, to mono float32."""
+def load_audio_file(path: str | Path, silence_ok: bool = False) -> Audio:
+    """Decode any audio (or video-with-audio) file FFmpeg reads, to mono float32; a silent one is
+    refused unless ``silence_ok`` (a living portrait's own track)."""
     import av
 
     path = Path(path)
@@ -83,4 +84,4 @@ def load_audio_file(path: str | Path) -> Audio:
     except av.error.FFmpegError as e:
         raise InputError(f"cannot decode audio file {path}: {e}; convert it to WAV or MP3.") from e
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    return checked_speech(samples, rate, name=str(path))
+    return checked_speech(samples, rate, name=str(path), silence_ok=silence_ok)
