@@ -49,10 +49,14 @@ BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as th
 SNAP_PX = 0.02  # warp displacements smaller than this are none
 RESHARPEN_MAX = 1.0  # the most unsharp masking over the head, where it is sampled half a pixel off each way,
 SOLID = 0.99  # ... and only where the moved person's matte is at least this
-# Frames rendered at once. A crop of up to BIG_CROP pixels takes 16: the per-call work of the
-# painters and the spans' many small steps is then shared by more frames (at 512² 5.1 against 5.7 ms
-# per frame, at 768² 9.1 against 9.8). A larger one takes 8, which keeps its head's warp and paint
-# in cache (at 1024×1536 16 was 10–20 % slower).
+# Frames rendered at once on a CPU: the most (a power of two, MIN_BATCH to MAX_BATCH) whose head
+# spans together hold at most HEAD_PIXELS_PER_BATCH pixels. More frames share the painters' per-call
+# work; fewer keep the head's bicubic warp, resharpening and paint in cache. End to end (the encoder
+# running beside), render ms per frame at batches 2/4/8/16: a 1024² close-up (a 1.05M-pixel head)
+# 56/52/61/71, a 768² one (590k) 28/28-34/30/33-36, the 1024×1536 astronaut (474k) 36-39/35/40-42/38-44;
+# the 512² astronaut's 53k-pixel head renders fastest at 16 (the 768² one's too: 9.1 against 9.8 at 8).
+HEAD_PIXELS_PER_BATCH, MIN_BATCH, MAX_BATCH = 2_000_000, 4, 16
+# Elsewhere (a GPU, not measured here): 16 frames for a crop of up to BIG_CROP pixels, 8 above.
 SMALL_CROP_BATCH, BIG_CROP_BATCH, BIG_CROP = 16, 8, 1 << 20
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
@@ -244,7 +248,7 @@ class Renderer:
         self.crop_u8 = self.photo[y0:y1, x0:x1]
         photo = self.crop_u8.permute(2, 0, 1)[None].float() / 255.0
         self.scale = float(max(h, w) - 1)
-        head = self._box(portrait.region_center, portrait.region_radii, HEAD_BOX_MARGIN)
+        head = head_box(portrait)
         as_photographed = photo
         # The face warps without its glasses' rims, which are laid over it rigid.
         self.rims, photo = self._rims(portrait, photo, (slice(head[1], head[3]), slice(head[0], head[2])))
@@ -269,7 +273,7 @@ class Renderer:
         self.behind = behind  # what shows where the moved layer is not: the photo, or the plate where the person was
         self.layer = torch.cat([photo - (1 - layer) * behind, layer], dim=1)  # premultiplied colour + matte
         fx0, fy0, fx1, fy1 = portrait.face_box
-        face = self._box(((fx0 + fx1) / 2, (fy0 + fy1) / 2 + FACE_BOX_DROP * portrait.face_height),
+        face = _box(portrait, ((fx0 + fx1) / 2, (fy0 + fy1) / 2 + FACE_BOX_DROP * portrait.face_height),
                          (portrait.face_width / 2, portrait.face_height / 2 + FACE_BOX_DROP * portrait.face_height),
                          FACE_BOX_MARGIN)
         self.face = (slice(max(face[1], head[1]), min(face[3], head[3])), slice(max(face[0], head[0]), min(face[2], head[2])))
@@ -307,14 +311,6 @@ class Renderer:
         rows, cols = box
         weight = smoothstep(np.outer(ramp(rows, h), ramp(cols, w)))
         return torch.as_tensor(weight, dtype=torch.float32, device=self.device)[None, :, :, None]
-
-    def _box(self, center: tuple[float, float], radii: tuple[float, float], margin: float) -> tuple[int, int, int, int]:
-        """Crop pixels ``x0, y0, x1, y1`` of a box around ``center``, ``margin`` face widths beyond ``radii``."""
-        x0, y0, x1, y1 = self.crop
-        m = margin * self.portrait.face_width
-        return (max(0, int(center[0] - radii[0] - m) - x0), max(0, int(center[1] - radii[1] - m) - y0),
-                min(x1 - x0, int(np.ceil(center[0] + radii[0] + m)) - x0),
-                min(y1 - y0, int(np.ceil(center[1] + radii[1] + m)) - y0))
 
     def _span(self, rows: slice, cols: slice, mode: str) -> Span:
         h, w = self.crop_u8.shape[:2]
@@ -480,10 +476,29 @@ class Renderer:
         return warped
 
 
-def batch_size_for(portrait: Portrait) -> int:
-    """How many frames of this portrait to render at once (see SMALL_CROP_BATCH)."""
+def _box(portrait: Portrait, center: tuple[float, float], radii: tuple[float, float],
+         margin: float) -> tuple[int, int, int, int]:
+    """Crop pixels ``x0, y0, x1, y1`` of a box around ``center``, ``margin`` face widths beyond ``radii``."""
     x0, y0, x1, y1 = portrait.crop
-    return SMALL_CROP_BATCH if (x1 - x0) * (y1 - y0) <= BIG_CROP else BIG_CROP_BATCH
+    m = margin * portrait.face_width
+    return (max(0, int(center[0] - radii[0] - m) - x0), max(0, int(center[1] - radii[1] - m) - y0),
+            min(x1 - x0, int(np.ceil(center[0] + radii[0] + m)) - x0),
+            min(y1 - y0, int(np.ceil(center[1] + radii[1] + m)) - y0))
+
+
+def head_box(portrait: Portrait) -> tuple[int, int, int, int]:
+    """The head's span in crop pixels ``x0, y0, x1, y1``: rendered bicubic, resharpened and painted."""
+    return _box(portrait, portrait.region_center, portrait.region_radii, HEAD_BOX_MARGIN)
+
+
+def batch_size_for(portrait: Portrait, device: torch.device | str = "cpu") -> int:
+    """How many frames of this portrait to render at once (see HEAD_PIXELS_PER_BATCH)."""
+    if torch.device(device).type != "cpu":
+        x0, y0, x1, y1 = portrait.crop
+        return SMALL_CROP_BATCH if (x1 - x0) * (y1 - y0) <= BIG_CROP else BIG_CROP_BATCH
+    x0, y0, x1, y1 = head_box(portrait)
+    fits = HEAD_PIXELS_PER_BATCH // max(1, (x1 - x0) * (y1 - y0))
+    return int(np.clip(1 << max(0, int(fits).bit_length() - 1), MIN_BATCH, MAX_BATCH))
 
 
 def render_frames(portrait: Portrait, features: Features, motion: Motion | None = None,
@@ -506,7 +521,7 @@ def render_frames_and_mattes(portrait: Portrait, features: Features, motion: Mot
     """As ``render_frames``, each batch with the moved person matte ``[B, H, W]`` float32 0..1 (the
     animated person where they are in that frame: for keying or a new background), or None
     without ``mattes``. ``batch_size`` frames are rendered at once (by default ``batch_size_for``)."""
-    batch_size = batch_size or batch_size_for(portrait)
+    batch_size = batch_size or batch_size_for(portrait, device)
     if batch_size < 1:
         raise InputError(f"batch size {batch_size} is not a number of frames; use 0 (automatic) or more.")
     renderer = Renderer(portrait, device)
