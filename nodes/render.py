@@ -38,8 +38,8 @@ class LipSync(io.ComfyNode):
                         "each frame (for keying, or Video Combine's transparent or new background).",
             inputs=[Portrait.Input("portrait"), Features.Input("features"),
                     io.Int.Input("batch_size", default=0, min=0, max=256,
-                                 tooltip="frames rendered at once; 0 = automatic (on a CPU as many as keep "
-                                         "the head in cache: 16 for a 512² portrait, 4 for a 1024² close-up)"),
+                                 tooltip="frames rendered at once; 0 = automatic (16 for a photo of up to "
+                                         "a megapixel, 8 above or, on a CPU, for a head filling a 1024² close-up)"),
                     Motion.Input("motion", optional=True)],
             outputs=[io.Image.Output("frames", display_name="frames"),
                      io.Mask.Output("person_matte", display_name="person_matte")])

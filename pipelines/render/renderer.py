@@ -49,14 +49,15 @@ BAND_ROWS = 32  # the body is rendered in bands of rows, each only as wide as th
 SNAP_PX = 0.02  # warp displacements smaller than this are none
 RESHARPEN_MAX = 1.0  # the most unsharp masking over the head, where it is sampled half a pixel off each way,
 SOLID = 0.99  # ... and only where the moved person's matte is at least this
-# Frames rendered at once on a CPU: the most (a power of two, MIN_BATCH to MAX_BATCH) whose head
-# spans together hold at most HEAD_PIXELS_PER_BATCH pixels. More frames share the painters' per-call
-# work; fewer keep the head's bicubic warp, resharpening and paint in cache. End to end (the encoder
-# running beside), render ms per frame at batches 2/4/8/16: a 1024² close-up (a 1.05M-pixel head)
-# 56/52/61/71, a 768² one (590k) 28/28-34/30/33-36, the 1024×1536 astronaut (474k) 36-39/35/40-42/38-44;
-# the 512² astronaut's 53k-pixel head renders fastest at 16 (the 768² one's too: 9.1 against 9.8 at 8).
-HEAD_PIXELS_PER_BATCH, MIN_BATCH, MAX_BATCH = 2_000_000, 4, 16
-# Elsewhere (a GPU, not measured here): 16 frames for a crop of up to BIG_CROP pixels, 8 above.
+# Frames rendered at once. A crop of up to BIG_CROP pixels takes 16: the per-call work of the
+# painters and the spans' many small steps is then shared by more frames (at 512² 5.1 against 5.7 ms
+# per frame, at 768² 9.1 against 9.8). A larger one takes 8, which keeps its head's warp and paint
+# in cache (at 1024×1536 16 was 10–20 % slower). On a CPU a big head takes fewer still: the most (a
+# power of two, at least MIN_BATCH) whose head spans hold at most HEAD_PIXELS_PER_BATCH pixels. End
+# to end, render ms per frame at batches 4/8/16 (three rounds each, the encoder running beside): a
+# 1024² close-up of a man (a 1.05M-pixel head) 53-68/59-75/67-88, a 768² one (590k) 28-34/30/33-37;
+# the astronaut's face as a 1024² close-up (551k) renders fastest at 16 (31-32 against 37-43 at 4).
+HEAD_PIXELS_PER_BATCH, MIN_BATCH = 9_000_000, 4
 SMALL_CROP_BATCH, BIG_CROP_BATCH, BIG_CROP = 16, 8, 1 << 20
 # Where the person is at least this solid, what lies behind is the clean plate: the photo there
 # holds the person's own edge, which would show as a ghost outline once the person moves away.
@@ -492,13 +493,14 @@ def head_box(portrait: Portrait) -> tuple[int, int, int, int]:
 
 
 def batch_size_for(portrait: Portrait, device: torch.device | str = "cpu") -> int:
-    """How many frames of this portrait to render at once (see HEAD_PIXELS_PER_BATCH)."""
-    if torch.device(device).type != "cpu":
-        x0, y0, x1, y1 = portrait.crop
-        return SMALL_CROP_BATCH if (x1 - x0) * (y1 - y0) <= BIG_CROP else BIG_CROP_BATCH
+    """How many frames of this portrait to render at once (see SMALL_CROP_BATCH)."""
+    x0, y0, x1, y1 = portrait.crop
+    by_crop = SMALL_CROP_BATCH if (x1 - x0) * (y1 - y0) <= BIG_CROP else BIG_CROP_BATCH
+    if torch.device(device).type != "cpu":  # the cache argument is a CPU's
+        return by_crop
     x0, y0, x1, y1 = head_box(portrait)
     fits = HEAD_PIXELS_PER_BATCH // max(1, (x1 - x0) * (y1 - y0))
-    return int(np.clip(1 << max(0, int(fits).bit_length() - 1), MIN_BATCH, MAX_BATCH))
+    return min(by_crop, max(MIN_BATCH, 1 << max(0, int(fits).bit_length() - 1)))
 
 
 def render_frames(portrait: Portrait, features: Features, motion: Motion | None = None,
