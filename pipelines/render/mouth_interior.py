@@ -68,6 +68,7 @@ DEPTH_DARKEN = 0.5  # ... darkening by this share at the depth of DEPTH_SCALE mo
 DEPTH_SCALE = 0.12
 CORNER_DEPTH = 0.6
 SEAM_DARKEN = 0.55
+SHADE_SATURATION = 2.5
 SEAM_HALF_WIDTH = 0.7  # px
 # Lips closer than this show no teeth or cavity, only the seam: a sliver of teeth between nearly
 # closed lips reads as a parted mouth (an independent face detector measured it so).
@@ -97,10 +98,12 @@ class MouthInterior:
         self.soften_taps = (taps / taps.sum()).to(device)
         chroma = lip - luma(lip)
         wet = luma(lip) + chroma * min(WET_CHROMA, WET_CHROMA_MAX / max(float(np.abs(chroma).max()), 1e-6))
-        # Flesh in the mouth's shade takes the nostrils' hue at the lips' brightness scaled down.
-        # No more saturated than the lips' wet colour.
+        # Flesh in the mouth's shade takes the nostrils' colour at the lips' brightness scaled down:
+        # deep shade in flesh is redder than its lit surface (on four photos' own open mouths the
+        # darkest quarter was 1.7-3.5 times as saturated as the lips, about as much as the
+        # nostrils), but at most SHADE_SATURATION times the lips' wet colour, so gray stays gray.
         shadow, wet_luma = _nostril_shadow(img, lm), float(luma(np.clip(wet, 0, 1)))
-        saturation = float(np.abs(np.clip(wet, 0, 1) - wet_luma).max()) / max(wet_luma, 1e-3)
+        saturation = min(_saturation(shadow), SHADE_SATURATION * _saturation(np.clip(wet, 0, 1)))
         in_shade = lambda k: as_tensor(_at_luma(shadow, wet_luma * k, saturation))
         self.tongue_back, self.tongue_tip = (in_shade(k) for k in TONGUE_COLOUR)
         self.roll_edge, self.roll_in = as_tensor(np.clip(wet * ROLL_COLOUR[0], 0, 1)), in_shade(ROLL_COLOUR[1])
@@ -250,6 +253,12 @@ def _nostril_shadow(img: np.ndarray, lm: np.ndarray) -> np.ndarray:
         return _lip_colour(img, lm)
     brightness = luma(pixels)
     return pixels[brightness <= np.quantile(brightness, DARKEST)].mean(0)
+
+
+def _saturation(colour: np.ndarray) -> float:
+    """How far the farthest channel lies from the luma, as a share of it (0 for gray)."""
+    y = float(luma(colour))
+    return float(np.abs(colour - y).max()) / max(y, 1e-3)
 
 
 def _at_luma(colour: np.ndarray, target: float, saturation: float) -> np.ndarray:
