@@ -68,7 +68,7 @@ DEPTH_DARKEN = 0.5  # ... darkening by this share at the depth of DEPTH_SCALE mo
 DEPTH_SCALE = 0.12
 CORNER_DEPTH = 0.6
 SEAM_DARKEN = 0.55
-SHADE_SATURATION = 2.5
+SHADE_SATURATION = 2.5  # the mouth's shade: at most this many times the lips' wet colour's saturation
 SEAM_HALF_WIDTH = 0.7  # px
 # Lips closer than this show no teeth or cavity, only the seam: a sliver of teeth between nearly
 # closed lips reads as a parted mouth (an independent face detector measured it so).

@@ -275,8 +275,8 @@ class Renderer:
         self.layer = torch.cat([photo - (1 - layer) * behind, layer], dim=1)  # premultiplied colour + matte
         fx0, fy0, fx1, fy1 = portrait.face_box
         face = _box(portrait, ((fx0 + fx1) / 2, (fy0 + fy1) / 2 + FACE_BOX_DROP * portrait.face_height),
-                         (portrait.face_width / 2, portrait.face_height / 2 + FACE_BOX_DROP * portrait.face_height),
-                         FACE_BOX_MARGIN)
+                    (portrait.face_width / 2, portrait.face_height / 2 + FACE_BOX_DROP * portrait.face_height),
+                    FACE_BOX_MARGIN)
         self.face = (slice(max(face[1], head[1]), min(face[3], head[3])), slice(max(face[0], head[0]), min(face[2], head[2])))
         self.resharpen = resharpen_strength(as_photographed[:, :, self.face[0], self.face[1]])
         self._bt601 = torch.from_numpy(BT601).to(self.device)
