@@ -57,6 +57,27 @@ def test_ctrl_c_while_encoding_stops_within_a_second_and_leaves_no_file(tmp_path
     assert list(out_dir.iterdir()) == []
 
 
+def test_ctrl_c_in_a_batch_keeps_the_videos_before_it_and_writes_none_of_its_own(tmp_path, photo):
+    out_dir = tmp_path / "out"
+    jobs = tmp_path / "jobs.txt"
+    first, second = out_dir / "first.mp4", out_dir / "second.mp4"
+    jobs.write_text(f'--image "{photo}" --text "Hello." --out "{first}"\n'
+                    f'--image "{photo}" --text "{LONG_TEXT}" --out "{second}"\n', encoding="utf-8")
+    proc = _cli("batch", str(jobs))
+    deadline = time.time() + 120
+    rendering_second = lambda: any("second" in p.name and p.name.endswith(".part.mp4") for p in out_dir.iterdir())
+    while not (out_dir.is_dir() and rendering_second()):
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)
+    elapsed, rc, err = _stop_and_time(proc)
+    assert elapsed < 1.0, err
+    assert rc == 130 and "interrupted at line 2; its video is not written, the 1 before it are" in err
+    assert [p.name for p in out_dir.iterdir()] == ["first.mp4"]
+    with av.open(str(first)) as container:
+        assert sum(1 for _ in container.decode(video=0)) > 10
+
+
 @pytest.mark.parametrize("delay_s", [0.3, 2.0, 3.5])
 def test_ctrl_c_in_earlier_stages_stops_within_a_second(tmp_path, photo, delay_s):
     """At these delays the run is importing, loading models, detecting the face or synthesizing."""

@@ -94,3 +94,32 @@ def write_wav(path, samples, rate):
         w.setsampwidth(2)
         w.setframerate(rate)
         w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def test_batch_renders_each_line_and_names_the_bad_ones_by_line(tmp_path, photo_file, capsys):
+    """One render per line of a jobs file, in one process: a bad line or a bad input is reported with
+    its line number, writes nothing, and the other lines still render; a job in a batch makes the
+    same file, byte for byte, as the same render alone."""
+    from shlex import quote
+
+    photo, jobs = quote(str(photo_file)), tmp_path / "jobs.txt"
+    jobs.write_text("\n".join([
+        "# two good jobs and three bad ones",
+        f'--image {photo} --text "Hello there." --out {quote(str(tmp_path / "a.mp4"))}',
+        "",
+        f'--image {quote(str(tmp_path / "missing.png"))} --text "Hi." --out {quote(str(tmp_path / "b.mp4"))}',
+        f"--image {photo} --seconds 1.5 --style lively --out {quote(str(tmp_path / 'c.mp4'))}",
+        f'--image {photo} --txt "a typo" --out {quote(str(tmp_path / "d.mp4"))}',
+        f'--image {photo} --text "unclosed --out {quote(str(tmp_path / "e.mp4"))}']), encoding="utf-8")
+    rc = main(["batch", str(jobs)])
+    printed = capsys.readouterr()
+    assert rc == 2
+    assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["a.mp4", "c.mp4"]
+    assert f"{jobs}:4: image file" in printed.err and f"{jobs}:6: not a render command line" in printed.err
+    assert f"{jobs}:7: No closing quotation" in printed.err
+    assert json.loads(printed.out.strip().splitlines()[-1]) == {"rendered": 2, "failed_lines": [4, 6, 7]}
+    assert _probe(tmp_path / "c.mp4")["frames"] == math.ceil(1.5 * 25)
+    alone = tmp_path / "alone.mp4"
+    assert main(["render", "--image", str(photo_file), "--text", "Hello there.", "--out", str(alone)]) == 0
+    assert alone.read_bytes() == (tmp_path / "a.mp4").read_bytes()
+    assert main(["batch", str(tmp_path / "no_such_jobs.txt")]) == 2

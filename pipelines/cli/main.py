@@ -1,4 +1,4 @@
-"""The command line: ``python -m pipelines render|demo|report|bench|contact-sheet`` (see ``--help``)."""
+"""The command line: ``python -m pipelines render|demo|batch|report|bench|contact-sheet`` (see ``--help``)."""
 from __future__ import annotations
 
 import _thread
@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--source", help="the still photo it was made from (default: the first frame)")
     q.add_argument("--json", help="write the full report (with per-frame series) here")
     q.add_argument("--png", help="write a one-page summary with plots here")
+    j = sub.add_parser("batch", help="render many videos in one process (the models load once): "
+                                      "each line of a file holds one render's flags")
+    j.add_argument("jobs", help="a text file, one render per line: --image a.jpg --text \"Hi.\" --out a.mp4 ... "
+                                "(shell quoting; blank lines and # comments are skipped)")
     b = sub.add_parser("bench", help="measure the speed of every stage on this machine")
     b.add_argument("--quick", action="store_true", help="fewer frames, 10 s clips only")
     b.add_argument("--long", action="store_true", help="only the memory check: 512² clips of 1 and 10 minutes")
@@ -165,7 +169,40 @@ def _render(args) -> int:
     return 0
 
 
-COMMANDS = {"render": _render, "demo": _render, "report": _report, "bench": _bench, "contact-sheet": _contact_sheet}
+def _batch(args) -> int:
+    """Each line of the jobs file is one render's flags, rendered in turn in this process. A job
+    with a bad line or a bad input is reported with its line number and the others still run (its
+    own file is not written); exit 2 if any failed, 130 at Ctrl-C (the videos before it are kept)."""
+    import shlex
+    from pathlib import Path
+
+    path = Path(args.jobs)
+    if not path.is_file():
+        raise InputError(f"jobs file {path} does not exist.")
+    parser, failed, done = _parser(), [], 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            job = parser.parse_args(["render", *shlex.split(line)])
+            _render(job)
+            done += 1
+        except KeyboardInterrupt:
+            print(f"interrupted at line {number}; its video is not written, the {done} before it are",
+                  file=sys.stderr)
+            return INTERRUPTED
+        except (InputError, ValueError, SystemExit) as e:  # SystemExit: argparse has printed why
+            if isinstance(e, SystemExit) and not e.code:
+                raise
+            why = "not a render command line (argparse says why above)" if isinstance(e, SystemExit) else e
+            print(f"error: {path}:{number}: {why}", file=sys.stderr)
+            failed.append(number)
+    print(json.dumps({"rendered": done, "failed_lines": failed}))
+    return 2 if failed else 0
+
+
+COMMANDS = {"render": _render, "demo": _render, "report": _report, "bench": _bench, "contact-sheet": _contact_sheet,
+            "batch": _batch}
 
 
 def main(argv: list[str] | None = None) -> int:
