@@ -48,9 +48,12 @@ def thumbnail(name: str) -> Image.Image:
     style = _widget(name, "TalkingPhotoMotionGenerator", "style")
     motion = inject_blinks(generate_motion(features, style=style), features)
     frames = torch.cat([batch.clone() for batch in render_frames(portrait, features, motion)]).numpy()
-    tracks = motion.tracks()
-    turn = np.abs(tracks["yaw"]) + np.abs(tracks["pitch"])  # silent: the head turned furthest shows it moves
-    frame = frames[int(np.argmax(turn if name == LIVING else features.jaw_open))]
+    if name == LIVING:  # silent: the head turned furthest shows it moves
+        tracks = motion.tracks()
+        shown = np.abs(tracks["yaw"]) + np.abs(tracks["pitch"])
+    else:
+        shown = features.jaw_open
+    frame = frames[int(np.argmax(shown))]
     x0, y0, x1, y1 = portrait.crop
     side = max(x1 - x0, y1 - y0)
     cx, cy = (x0 + x1) // 2, (y0 + y1) // 2

@@ -169,11 +169,24 @@ def _render(args) -> int:
     return 0
 
 
+def _job(parser: argparse.ArgumentParser, line: str) -> argparse.Namespace:
+    """One line of a jobs file as ``render``'s arguments, or an InputError saying why it is not."""
+    import shlex
+
+    try:
+        return parser.parse_args(["render", *shlex.split(line)])
+    except ValueError as e:  # shlex: an unclosed quote
+        raise InputError(str(e)) from None
+    except SystemExit as e:
+        if not e.code:  # -h: render's help was printed, and the batch ends as render would
+            raise
+        raise InputError("not a render command line (argparse says why above)") from None
+
+
 def _batch(args) -> int:
     """Each line of the jobs file is one render's flags, rendered in turn in this process. A job
     with a bad line or a bad input is reported with its line number and the others still run (its
     own file is not written); exit 2 if any failed, 130 at Ctrl-C (the videos before it are kept)."""
-    import shlex
     from pathlib import Path
 
     path = Path(args.jobs)
@@ -184,18 +197,14 @@ def _batch(args) -> int:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
-            job = parser.parse_args(["render", *shlex.split(line)])
-            _render(job)
+            _render(_job(parser, line))
             done += 1
         except KeyboardInterrupt:
             print(f"interrupted at line {number}; its video is not written, the {done} before it are",
                   file=sys.stderr)
             return INTERRUPTED
-        except (InputError, ValueError, SystemExit) as e:  # SystemExit: argparse has printed why
-            if isinstance(e, SystemExit) and not e.code:
-                raise
-            why = "not a render command line (argparse says why above)" if isinstance(e, SystemExit) else e
-            print(f"error: {path}:{number}: {why}", file=sys.stderr)
+        except InputError as e:
+            print(f"error: {path}:{number}: {e}", file=sys.stderr)
             failed.append(number)
     print(json.dumps({"rendered": done, "failed_lines": failed}))
     return 2 if failed else 0

@@ -205,7 +205,8 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
 
     lm = landmarks[:, :2].astype(np.float64)
     widths = [_eye_frame(lm, corners)[1] for corners in (fr.RIGHT_EYE_CORNERS, fr.LEFT_EYE_CORNERS)]
-    reach = RIM_RADII[-1] * max(widths) + max(3, BAND * face_width) + 2 * FILL * max(1.0, face_width / WORK_FACE)
+    scale = max(1.0, face_width / WORK_FACE)
+    reach = RIM_RADII[-1] * max(widths) + max(3, BAND * face_width) + 2 * FILL * scale
     h, w = image.shape[:2]
     centres = lm[list(fr.RIGHT_EYE_CORNERS + fr.LEFT_EYE_CORNERS)]
     x0, y0 = (max(0, int(v)) for v in centres.min(0) - reach)
@@ -213,7 +214,6 @@ def find_rims(image: np.ndarray, landmarks: np.ndarray, face_width: float) -> Ri
     if x1 - x0 < 8 or y1 - y0 < 8:
         return None
     box = np.ascontiguousarray(image[y0:y1, x0:x1])
-    scale = max(1.0, face_width / WORK_FACE)
     small_hw = (max(8, round((y1 - y0) / scale)), max(8, round((x1 - x0) / scale)))
     small = box if scale == 1.0 else cv2.resize(box, small_hw[::-1], interpolation=cv2.INTER_AREA)
     to_small = (np.array(small_hw[::-1]) / (x1 - x0, y1 - y0))

@@ -102,14 +102,15 @@ class MouthInterior:
         # deep shade in flesh is redder than its lit surface (on four photos' own open mouths the
         # darkest quarter was 1.7-3.5 times as saturated as the lips, about as much as the
         # nostrils), but at most SHADE_SATURATION times the lips' wet colour, so gray stays gray.
-        shadow, wet_luma = _nostril_shadow(img, lm), float(luma(np.clip(wet, 0, 1)))
-        saturation = min(_saturation(shadow), SHADE_SATURATION * _saturation(np.clip(wet, 0, 1)))
+        shown = np.clip(wet, 0, 1)  # the wet colour as a pixel can hold it
+        shadow, wet_luma = _nostril_shadow(img, lm), float(luma(shown))
+        saturation = min(_saturation(shadow), SHADE_SATURATION * _saturation(shown))
         in_shade = lambda k: as_tensor(_at_luma(shadow, wet_luma * k, saturation))
         self.tongue_back, self.tongue_tip = (in_shade(k) for k in TONGUE_COLOUR)
         self.roll_edge, self.roll_in = as_tensor(np.clip(wet * ROLL_COLOUR[0], 0, 1)), in_shade(ROLL_COLOUR[1])
         self.cavity = in_shade(CAVITY_DARKEN)
         # The teeth as bright as they are, in the lips' wet tint: what light bounced in the mouth gives them.
-        self.teeth_in_bounce = as_tensor(luma(teeth) * (1 + (np.clip(wet, 0, 1) - wet_luma) / max(wet_luma, 1e-3)))
+        self.teeth_in_bounce = as_tensor(luma(teeth) * (1 + (shown - wet_luma) / max(wet_luma, 1e-3)))
         self.seam = as_tensor(lip * SEAM_DARKEN)
         self.gap_angles = torch.deg2rad(torch.tensor(TOOTH_GAP_ANGLES + LOWER_GAP_ANGLES, device=device))
 
