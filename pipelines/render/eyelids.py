@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..common.luma import luma
+from ..common.luma import BT601, luma
 from ..face import regions as fr
 from ..face.portrait import Portrait
 from .curves import Columns, bounds
@@ -27,6 +27,12 @@ SKIN_ABOVE = (0.5, 0.75, 1.0, 1.25, 1.5)
 SKIN_SMOOTH = 1.0  # ... averaged across columns over this fraction of the opening (no streaks)
 LID_SHADE = 0.2  # the lid darkens towards its lash line by this share (it turns away from the light)
 CREASE_SHADE = 0.06  # ... and slightly towards its top
+# Where the skin just above the lid is lighter than the lid (a lit socket), the lid's top half grades
+# from it, so no darker outline of an almond is left at its top; where it is darker (a shaded socket)
+# the lid keeps its own tone, lighter there (a closed eye read less closed with that shade carried down).
+TOP_JOIN = 0.5
+TOP_SMOOTH = 0.3  # ... that skin averaged across this fraction of the opening
+LIGHTER = 0.05  # ... joined in full once this much lighter (in luma, relative)
 LASH_WIDTH = 0.3  # of the eye opening (at least LASH_MIN_PX): closed lashes form a thick dark line,
 LASH_MIN_PX = 1.3
 LASH_DEPTH = 0.25  # ... coloured like the photo's own lashes: the darkest pixel within this much of the
@@ -83,6 +89,7 @@ def paint_eyelid(crops: torch.Tensor, upper: torch.Tensor, lower: torch.Tensor, 
     skin = _lid_skin(crops, col, opening_px)
     depth = ((col.ys - reach) / (edge - reach).clamp_min(1.0)).clamp(0, 1)  # 0 at its top .. 1 at the lashes
     colour = skin * (1 - LID_SHADE * depth ** 2 - CREASE_SHADE * (1 - depth) ** 2)[:, None]
+    colour = _join_lit_skin_above(colour, crops, col, reach - feather - 1, depth, opening_px)
     width = max(LASH_MIN_PX, LASH_WIDTH * opening_px) * (0.5 + 0.5 * taper)  # lashes thin out to the corners
     lash = (1 - ((col.ys - edge + width / 2) / (width / 2 + 0.5)).abs()).clamp(0, 1) ** 0.7
     lash_alpha = lash * (b / LASH_FULL).clamp(max=1) * (0.6 + 0.4 * taper) * span
@@ -106,12 +113,29 @@ def _reach_past_corners(upper: torch.Tensor, lower: torch.Tensor) -> tuple[torch
     return torch.cat([left, upper, right], 1), torch.cat([left, lower, right], 1)
 
 
+def _join_lit_skin_above(colour: torch.Tensor, crops: torch.Tensor, col: Columns, above_row: torch.Tensor,
+                         depth: torch.Tensor, opening_px: float) -> torch.Tensor:
+    """``colour`` ``[B, 3, H, W]`` graded, over the top TOP_JOIN of the lid (``depth`` 0 at its top),
+    into the skin at ``above_row`` ``[B, 1, W]`` where that skin is the lighter."""
+    above = _smooth_columns(col.gather_rows(crops, above_row), TOP_SMOOTH * opening_px)
+    bt601 = torch.tensor(BT601, dtype=colour.dtype, device=colour.device)[None, :, None, None]
+    lit, own = (above * bt601).sum(1), (colour * bt601).sum(1)
+    lighter = ((lit - own) / (LIGHTER * own).clamp_min(1e-3)).clamp(0, 1)
+    join = (1 - (depth / TOP_JOIN).clamp(max=1)) ** 2 * lighter
+    return colour + join[:, None] * (above - colour)
+
+
 def _lid_skin(crops: torch.Tensor, col: Columns, opening_px: float) -> torch.Tensor:
     """Per column ``[B, 3, 1, W]``: the mean of the skin samples above the eye, smoothed across
     columns."""
     skin = torch.stack([col.gather_rows(crops, col.top - max(1.5, f * opening_px)) for f in SKIN_ABOVE]).mean(0)
-    k = max(1, int(SKIN_SMOOTH * opening_px) // 2 * 2 + 1)  # odd width; a single column streaks
-    if k > 1 and skin.shape[-1] > 1:
-        flat = F.pad(skin[:, :, 0], (k // 2, k // 2), mode="replicate")
-        skin = F.avg_pool1d(flat, k, stride=1)[:, :, None]
-    return skin
+    return _smooth_columns(skin, SKIN_SMOOTH * opening_px)
+
+
+def _smooth_columns(rows: torch.Tensor, width_px: float) -> torch.Tensor:
+    """``rows`` ``[B, 3, 1, W]`` averaged across ``width_px`` columns (a single column streaks)."""
+    k = max(1, int(width_px) // 2 * 2 + 1)
+    if k == 1 or rows.shape[-1] == 1:
+        return rows
+    flat = F.pad(rows[:, :, 0], (k // 2, k // 2), mode="replicate")
+    return F.avg_pool1d(flat, k, stride=1)[:, :, None]
