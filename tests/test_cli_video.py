@@ -76,6 +76,25 @@ def test_no_face_is_a_clear_error_and_leaves_no_file(tmp_path):
     assert rc == 2 and list(tmp_path.iterdir()) == []
 
 
+def test_max_side_opens_a_photo_too_large_to_render_at_the_size_asked(tmp_path, astronaut, capsys):
+    """A photo over 8192 px is refused with the way out; --max-side decodes it at a reduced scale and
+    the video comes out at that size (a JPEG of 8400 px, read at 4200)."""
+    photo, out = tmp_path / "wide.jpg", tmp_path / "wide.mp4"
+    canvas = Image.new("RGB", (8400, 1400), (128, 128, 128))
+    canvas.paste(Image.fromarray(astronaut).resize((1400, 1400), Image.BICUBIC), (3500, 0))
+    canvas.save(photo, quality=85)
+    assert main(["render", "--image", str(photo), "--seconds", "0.2", "--out", str(out)]) == 2
+    assert "--max-side" in capsys.readouterr().err and not out.exists()
+    assert main(["render", "--image", str(photo), "--seconds", "0.2", "--out", str(out), "--max-side", "4200"]) == 0
+    with av.open(str(out)) as c:
+        video = c.streams.video[0]
+        assert (video.width, video.height) == (4200, 700) and sum(1 for _ in c.decode(video=0)) == 5
+    with pytest.raises(InputError, match="out of range"):
+        render_talking_video(astronaut, out, seconds=0.2, max_side=32)
+    small = render_talking_video(astronaut, tmp_path / "small.mp4", seconds=0.2, max_side=400)
+    assert small["image_size"] == [400, 400]
+
+
 def test_failed_encode_leaves_no_partial_file(tmp_path):
     def batches():
         yield np.zeros((2, 64, 64, 3), np.uint8)

@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--video-quality", type=int, default=DEFAULT_VIDEO_QUALITY,
                        help="H.264 quantizer (VP9: crf), 0-51: lower is sharper and larger, 0 is lossless")
         q.add_argument("--background", help="a picture to put the person in front of (replaces the photo's background)")
+        q.add_argument("--max-side", type=int,
+                       help="downscale the photo so its longer side is at most this many px (the video's size; "
+                            "a phone photo renders several times faster at 1080)")
         q.add_argument("--no-glasses", dest="glasses", action="store_false",
                        help="do not look for glasses' rims (found rims stay rigid; without, they move with the skin)")
         q.add_argument("--voice", default="joe", help="'joe' (bundled) or a Piper .onnx voice with its .onnx.json")
@@ -150,7 +153,7 @@ def _render(args) -> int:
                                   progress=_stop_after_ctrl_c,
                                   sync_report=args.sync_report or bool(args.sync_report_png),
                                   video_quality=args.video_quality, background=args.background,
-                                  glasses=args.glasses)
+                                  glasses=args.glasses, max_side=args.max_side)
     if args.sync_report_png:
         from ..report.page import write_report_page
 

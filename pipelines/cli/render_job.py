@@ -13,7 +13,7 @@ from ..common.atomic import write_atomic
 from ..common.clock import check_fps
 from ..common.errors import InputError
 from ..common.progress import Progress
-from ..face.portrait import analyze_portrait, load_image_file
+from ..face.portrait import analyze_portrait, check_max_side, fit_within, load_image_file
 from ..motion.blinks import inject_blinks
 from ..motion.expression import check_expression
 from ..motion.head import generate_motion
@@ -44,14 +44,16 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
                          voice: str = DEFAULT_VOICE,
                          progress: Progress | None = None, sync_report: str | Path | bool = False,
                          video_quality: int = DEFAULT_VIDEO_QUALITY,
-                         background: np.ndarray | str | Path | None = None, glasses: bool = True) -> dict:
+                         background: np.ndarray | str | Path | None = None, glasses: bool = True,
+                         max_side: int | None = None) -> dict:
     """Render a talking video; returns (and optionally writes) a report with the timeline,
     the per-frame tracks and per-stage timings. ``sync_report`` also measures every frame with
     the sync report's face detector before encoding (the renderer's numbers, free of codec loss)
     into ``result["sync_report"]``, and writes it as JSON when ``sync_report`` is a path.
     ``background`` (a picture or its file) replaces the photo's background behind the person;
     ``glasses`` False leaves glasses' rims to move with the skin (see ``analyze_portrait``).
-    ``seconds`` instead of text or audio says nothing for that long (a living portrait, see ``silence``)."""
+    ``seconds`` instead of text or audio says nothing for that long (a living portrait, see ``silence``).
+    ``max_side`` downscales the photo so its longer side is at most that many pixels (the video's size)."""
     if sum(x is not None for x in (text, audio, seconds)) != 1:
         raise InputError("give exactly one of text, audio or seconds (of silence).")
     if seconds is not None:
@@ -64,9 +66,10 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     timer = StageTimer()
     t0 = time.perf_counter()
     name = str(image) if isinstance(image, (str, Path)) else "image"
-    pixels = load_image_file(image) if isinstance(image, (str, Path)) else image
+    check_max_side(max_side)
+    pixels = load_image_file(image, max_side) if isinstance(image, (str, Path)) else fit_within(image, max_side)
     if isinstance(background, (str, Path)):
-        background = load_image_file(background)
+        background = load_image_file(background, max_side)
     portrait = analyze_portrait(pixels, name=name, background=background, glasses=glasses)
     timer.add("landmarks", t0)
 

@@ -114,7 +114,33 @@ def check_size(width: int, height: int, name: str = "image") -> None:
         raise InputError(f"{name} is {width}x{height} px; use a photo at least {MIN_SIDE} px on each side.")
     if max(width, height) > MAX_SIDE:
         raise InputError(f"{name} is {width}x{height} px; downscale it to at most {MAX_SIDE} px "
-                         "on the long side (2048 px is plenty for a talking head).")
+                         "on the long side (2048 px is plenty for a talking head): --max-side on the "
+                         "command line, ImageScaleToMaxDimension in ComfyUI.")
+
+
+def check_max_side(max_side: int | None) -> None:
+    """Refuse a downscaling target that could not hold a face."""
+    if max_side is not None and not MIN_SIDE <= max_side <= MAX_SIDE:
+        raise InputError(f"max side {max_side} px is out of range; give {MIN_SIDE}-{MAX_SIDE} px.")
+
+
+def _fitted_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """The size with the longer side at most ``max_side`` (aspect kept), or the size itself."""
+    if max_side is None or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def fit_within(image: np.ndarray, max_side: int | None) -> np.ndarray:
+    """``image`` (HxWx3 uint8) downscaled so its longer side is at most ``max_side``: a phone photo
+    renders as fast as the size asked for, and the video is that size."""
+    from PIL import Image
+
+    size = _fitted_size(image.shape[1], image.shape[0], max_side)
+    if size == (image.shape[1], image.shape[0]):
+        return image
+    return np.asarray(Image.fromarray(as_rgb_uint8(image)).resize(size, Image.LANCZOS, reducing_gap=3.0))
 
 
 def as_rgb_uint8(image: np.ndarray, name: str = "image") -> np.ndarray:
@@ -136,24 +162,33 @@ def as_rgb_uint8(image: np.ndarray, name: str = "image") -> np.ndarray:
     return np.ascontiguousarray((np.clip(a, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
 
 
-def load_image_file(path: str | Path) -> np.ndarray:
-    """Read a photo as RGB uint8, honouring EXIF orientation; CMYK, palette, 16-bit, alpha handled."""
+def load_image_file(path: str | Path, max_side: int | None = None) -> np.ndarray:
+    """Read a photo as RGB uint8, honouring EXIF orientation; CMYK, palette, 16-bit, alpha handled.
+    With ``max_side`` it is downscaled so its longer side is at most that (a JPEG is decoded at a
+    reduced scale to begin with), and may then be larger than MAX_SIDE on disk."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"image file {path} does not exist.")
+    check_max_side(max_side)
     try:
         with warnings.catch_warnings():  # PIL's bomb warning: check_size gives the actionable message
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
         with im:
-            check_size(*im.size, name=str(path))  # from the header: a 12000 px photo is never decoded
+            # From the header: a 12000 px photo is never decoded unless it is to be downscaled.
+            fitted = _fitted_size(*im.size, max_side)
+            check_size(*fitted, name=str(path) if fitted == im.size else f"{path} downscaled to {max_side} px")
+            if fitted != im.size and im.format == "JPEG":
+                im.draft("RGB", fitted)
             im = ImageOps.exif_transpose(im)
             if im.mode in ("I;16", "I;16B", "I;16L", "I"):
                 arr = np.asarray(im, dtype=np.float32)
-                return as_rgb_uint8(arr / max(1.0, float(arr.max())), str(path))
-            return as_rgb_uint8(np.asarray(im.convert("RGB")), str(path))
+                pixels = as_rgb_uint8(arr / max(1.0, float(arr.max())), str(path))
+            else:
+                pixels = as_rgb_uint8(np.asarray(im.convert("RGB")), str(path))
+        return fit_within(pixels, max_side)
     except Image.DecompressionBombError as e:
         raise InputError(f"{path} is too large to open safely ({e}); downscale it to at most "
                          f"{MAX_SIDE} px on the long side.") from e
