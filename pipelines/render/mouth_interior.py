@@ -307,14 +307,14 @@ def _teeth_showing(img: np.ndarray, lm: np.ndarray, teeth: np.ndarray) -> float:
 
 def _teeth_colour(img: np.ndarray, lm: np.ndarray, skin_luma: float) -> np.ndarray:
     """RGB 0..1 of the teeth: the photo's own where its mouth is open, else its eye whites, darkened,
-    and lifted to the cheek's luma ``skin_luma`` where the eyes lie in shade (the same amount in
-    each channel: the tint of the whites stays)."""
+    and lit up to TEETH_VS_SKIN of the cheek's luma ``skin_luma`` where the eyes lie in shade (every
+    channel scaled alike, as more light would: the whites' hue and saturation stay)."""
     if _mouth_is_open(lm):
         return _brightest(img, lm, [OPEN_MOUTH])
     sclera = _brightest(img, lm, [list(fr.RIGHT_UPPER_LID) + list(fr.RIGHT_LOWER_LID[::-1]),
                                   list(fr.LEFT_UPPER_LID) + list(fr.LEFT_LOWER_LID[::-1])]) * TEETH_VS_SCLERA
-    lift = max(0.0, TEETH_VS_SKIN * skin_luma - float(luma(sclera)))
-    return np.clip(sclera + lift, 0, 1).astype(np.float32)
+    lit = max(1.0, TEETH_VS_SKIN * skin_luma / max(float(luma(sclera)), 1e-3))
+    return np.clip(sclera * lit, 0, 1).astype(np.float32)
 
 
 def _brightest(img: np.ndarray, lm: np.ndarray, regions: list[list[int]]) -> np.ndarray:
