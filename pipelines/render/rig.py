@@ -67,6 +67,10 @@ FROWN_LID = 0.08  # ... with the upper lids a little lower (of the eye's opening
 SMILE_LIFT = 0.045  # mouth corners up, in face heights
 SMILE_WIDEN = 0.12  # ... and out, of the mouth's width (each side)
 SMILE_LOWER_LID = 0.2  # the lower lids rise as the cheeks would (of the eye's opening): eyes narrow
+# Speaking with a smile bares the upper teeth: the upper lip rises this much mid-mouth (of the mouth's
+# width, less towards the corners, which the smile lifts anyway), in full once the jaw is
+# SMILE_BARES_FROM open; with the lips together a smile keeps them together.
+SMILE_BARES, SMILE_BARES_FROM = 0.07, 0.3
 SQUINT_LOWER_LID = 0.4  # a squint: lower lids up ...
 SQUINT_UPPER_LID = 0.15  # ... and upper lids down, of the eye's opening
 HEAD_RING_R = 0.74  # ellipse radius (region units) of the ring that moves with the head
@@ -112,7 +116,8 @@ class FaceRig:
         n = len(idx)
         pts = lm[idx, :2]
         z = lm[idx, 2]
-        channels = ("jaw", "shape", "press", "blink_l", "blink_r", "brow", "look_down", "brow_frown", "smile", "squint")
+        channels = ("jaw", "shape", "press", "blink_l", "blink_r", "brow", "look_down", "brow_frown", "smile",
+                    "smile_bares", "squint")
         dy = {name: np.zeros(n) for name in channels}
         dx = {name: np.zeros(n) for name in channels}
 
@@ -203,6 +208,8 @@ class FaceRig:
             k = min(1.0, abs(lm[j, 0] - mouth_c[0]) / (mouth_w / 2))
             dy["smile"][pos[j]] = -SMILE_LIFT * fh * k ** 2
             dx["smile"][pos[j]] = np.sign(lm[j, 0] - mouth_c[0]) * SMILE_WIDEN * mouth_w * k
+            if j in fr.INNER_UPPER or j in fr.OUTER_UPPER:
+                dy["smile_bares"][pos[j]] = -SMILE_BARES * mouth_w * (1 - k ** 2)
 
         # All but the jaw (set along the mouth's axes above) were set upright: a tilted head raises
         # its brows, closes its lids and smiles along its own tilt.
@@ -400,7 +407,8 @@ class FaceRig:
         strength = {"jaw": opening, "shape": shape, "press": thin, "blink_l": col("blink_l"),
                     "blink_r": col("blink_r"), "brow": col("brow_raise"),
                     "look_down": torch.sin(torch.deg2rad(col("gaze_y"))), "brow_frown": col("brow_frown"),
-                    "smile": col("smile"), "squint": col("squint")}
+                    "smile": col("smile"), "smile_bares": col("smile") * (opening / SMILE_BARES_FROM).clamp(0, 1),
+                    "squint": col("squint")}
         moved = self.source_points[idx][None]
         for name, amount in strength.items():
             moved = moved + amount[..., None] * self._moves[name][idx][None]
