@@ -25,8 +25,8 @@ from .noise import smooth_noise
 # Style: amplitude (standard deviation) of idle motion per channel (degrees / face widths), the
 # gain of speech-driven emphasis (nods, phrase-start lifts), the depth of breathing, and the eyes:
 # the size of their small jumps (degrees) and the chance of looking away in a pause. Roll as asked
-# here re-measures about as it is (an in-plane turn), yaw and pitch at under half; real people talking
-# re-measure at roll 2.1-3.4° (README, Motion), which calm's 1.7 and lively's 2.4 approach.
+# here re-measures about as it is (an in-plane turn), yaw and pitch at under half; a filmed man in
+# conversation re-measures at roll 2.5-4.1° (README, Motion), which calm's 1.7 and lively's 2.4 approach.
 STYLES: dict[str, dict[str, float]] = {
     "calm": {"yaw": 5.4, "pitch": 3.8, "roll": 2.2, "tx": 0.006, "ty": 0.004, "scale": 0.004, "emphasis": 1.0,
              "breath": 1.0, "saccade": 1.2, "look_away": 0.35},
