@@ -50,7 +50,7 @@ BOUNCE = 0.7  # in the mouth's shade, teeth take this share of the lips' wet tin
 LIP_SHADOW = 0.05  # the upper lip shades the top of the upper teeth over this much of the mouth width
 TONGUE_HEIGHT = 0.35  # of the lip gap, mid-mouth, at full opening
 TONGUE_SOFT = 0.35  # its top fades over this share of its height (it is rounded, not a shelf)
-TONGUE_COLOUR = (0.35, 0.55)  # relative to the lip colour: at its back and at its tip,
+TONGUE_COLOUR = (0.45, 0.7)  # relative to the lip colour: at its back and at its tip (README: the filmed man's own),
 WET_CHROMA = 1.6  # tongue, cavity and the lips' inner sides: this much more colour than the lips' skin
 WET_CHROMA_MAX = 0.25  # (wet, redder; gray stays gray), but no channel further than this from its luma
 # The lips' wet inner sides, seen inside the opening: the lower one faces up towards the camera and
@@ -62,7 +62,7 @@ ROLL_COLOUR = (0.8, 0.4)  # relative to the lip colour: at the lip's edge and wh
 # The teeth's edge rises this share of their height at the gaps between them (their corners are
 # rounded) over this width (of the mouth's, at least NOTCH_MIN_PX: finer is only pixel noise).
 NOTCH, NOTCH_WIDTH, NOTCH_MIN_PX = 0.25, 0.04, 2.0
-CAVITY_DARKEN = 0.45  # the cavity's luma next to the lips, relative to the lips' wet colour's ...
+CAVITY_DARKEN = 0.55  # the cavity's luma next to the lips, relative to the lips' wet colour's ...
 NOSTRIL_BELOW, DARKEST = 0.3, 0.1  # its hue: the darkest tenth from the nose's tip to this far below its base
 DEPTH_DARKEN = 0.5  # ... darkening by this share at the depth of DEPTH_SCALE mouth widths from the lips
 DEPTH_SCALE = 0.12
