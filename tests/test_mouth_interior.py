@@ -300,7 +300,8 @@ def _deep_shade_tint(image: np.ndarray, lm: np.ndarray) -> float:
     """Tint (chroma for the brightness) of the darkest quarter of the pixels inside the inner lips."""
     inside = _inside(image, lm, 0)
     pixels = image[inside]
-    dark = pixels[luma(pixels.astype(np.float64)) <= np.quantile(luma(pixels.astype(np.float64)), 0.25)]
+    y = luma(pixels.astype(np.float64))
+    dark = pixels[y <= np.quantile(y, 0.25)]
     return float(_tint(dark.mean(0, keepdims=True).round().astype(np.uint8))[0])
 
 
@@ -364,8 +365,6 @@ def test_teeth_painted_for_a_closed_mouth_have_the_saturation_of_the_persons_own
     saturated 0.46 of their luma (median). Scaling every channel of the whites alike keeps their
     saturation: ours 0.37 (0.35-0.41); adding the same amount to every channel washed them out to
     0.24, a lavender denture on his warm face."""
-    import cv2
-
     def saturation(rgb: np.ndarray) -> float:
         return float((rgb.max() - rgb.min()) / luma(rgb))
 
@@ -375,9 +374,7 @@ def test_teeth_painted_for_a_closed_mouth_have_the_saturation_of_the_persons_own
         lm = detect_faces(np.ascontiguousarray(image), find_model())[0]
         gap, width = lm[14, 1] - lm[13, 1], np.linalg.norm(lm[78, :2] - lm[308, :2])
         assert gap > 0.15 * width, f"frame {i}: his mouth is not open"
-        mask = np.zeros(image.shape[:2], np.uint8)
-        cv2.fillPoly(mask, [np.round(lm[list(fr.INNER_UPPER) + list(fr.INNER_LOWER[::-1]), :2]).astype(np.int32)], 1)
-        pixels = image[mask.astype(bool)].astype(np.float64)
+        pixels = image[_inside(image, lm, 0)].astype(np.float64)
         y = luma(pixels)
         own.append(saturation(pixels[y >= np.quantile(y, 0.85)].mean(0)))
     painted = [saturation(Renderer(analyze_portrait(franck[i])).interior.teeth.numpy().astype(np.float64))

@@ -146,17 +146,15 @@ def test_a_closed_lid_in_a_lit_socket_shows_no_dark_outline_at_its_top(astronaut
     eye's upper lid, the closed frame's band from 0.3 above to 0.1 below that lid reads 0.92-1.02,
     0.98 on average (astronaut, the man, a 1024² close-up); with the lid's own tone up to its top it
     read 0.89-0.94, 0.91 on average."""
-    from PIL import Image
-
     from conftest import media_photo
+    from talking_photo.pipelines.cli.bench import CLOSE_UP, photo as bench_photo
     from talking_photo.pipelines.common.channels import DRAWN
     from talking_photo.pipelines.common.luma import luma
     from talking_photo.pipelines.face.portrait import analyze_portrait
     from talking_photo.pipelines.render.renderer import Renderer
 
-    close_up = np.asarray(Image.fromarray(astronaut[0:320, 65:385]).resize((1024, 1024), Image.LANCZOS))
     ratios = []
-    for photo in (astronaut, media_photo("real_open_eyes.jpg"), close_up):
+    for photo in (astronaut, media_photo("real_open_eyes.jpg"), bench_photo(CLOSE_UP)):
         portrait = analyze_portrait(photo)
         tracks = {c: np.ones(1, np.float32) if c in ("blink_l", "blink_r") else np.zeros(1, np.float32) for c in DRAWN}
         y = luma(Renderer(portrait).render(tracks).numpy()[0].astype(np.float32))

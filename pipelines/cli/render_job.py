@@ -13,7 +13,7 @@ from ..common.atomic import write_atomic
 from ..common.clock import check_fps
 from ..common.errors import InputError
 from ..common.progress import Progress
-from ..face.portrait import analyze_portrait, check_max_side, fit_within, load_image_file
+from ..face.portrait import analyze_portrait, fit_within, load_image_file
 from ..motion.blinks import inject_blinks
 from ..motion.expression import check_expression
 from ..motion.head import generate_motion
@@ -66,7 +66,6 @@ def render_talking_video(image: np.ndarray | str | Path, out: str | Path, text: 
     timer = StageTimer()
     t0 = time.perf_counter()
     name = str(image) if isinstance(image, (str, Path)) else "image"
-    check_max_side(max_side)
     pixels = load_image_file(image, max_side) if isinstance(image, (str, Path)) else fit_within(image, max_side)
     if isinstance(background, (str, Path)):
         background = load_image_file(background, max_side)

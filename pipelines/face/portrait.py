@@ -118,7 +118,7 @@ def check_size(width: int, height: int, name: str = "image") -> None:
                          "command line, ImageScaleToMaxDimension in ComfyUI.")
 
 
-def check_max_side(max_side: int | None) -> None:
+def _check_max_side(max_side: int | None) -> None:
     """Refuse a downscaling target that could not hold a face."""
     if max_side is not None and not MIN_SIDE <= max_side <= MAX_SIDE:
         raise InputError(f"max side {max_side} px is out of range; give {MIN_SIDE}-{MAX_SIDE} px.")
@@ -126,6 +126,7 @@ def check_max_side(max_side: int | None) -> None:
 
 def _fitted_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     """The size with the longer side at most ``max_side`` (aspect kept), or the size itself."""
+    _check_max_side(max_side)
     if max_side is None or max(width, height) <= max_side:
         return width, height
     scale = max_side / max(width, height)
@@ -171,7 +172,6 @@ def load_image_file(path: str | Path, max_side: int | None = None) -> np.ndarray
     path = Path(path)
     if not path.is_file():
         raise InputError(f"image file {path} does not exist.")
-    check_max_side(max_side)
     try:
         with warnings.catch_warnings():  # PIL's bomb warning: check_size gives the actionable message
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
